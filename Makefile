@@ -1,0 +1,58 @@
+# codeit_nb: the two commands for a fresh machine are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# First interpreter that really runs and is >= 3.10, preferring 3.11 (override: make PYTHON=...).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3.10 python3; do \
+            $$p -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+# Recipes (and notebooks that shell out to `codeit`) use the project's environment.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help venv install demo test sync check-clean chromium
+
+help:
+	@echo "make demo   install if needed, then run the demo (dataset summary + a task picture in runs/demo/)"
+	@echo "make test   install if needed, check notebooks/library are in sync, run nbdev_test and pytest"
+	@echo "make sync   nbdev_clean + nbdev_export (do this before committing notebook edits)"
+	@echo "make venv   create .venv and pip install -e '.[dev]' (again when settings.ini or setup.py change)"
+
+venv install: $(STAMP)
+
+$(STAMP): settings.ini setup.py
+	@if [ ! -x $(BIN)/python ]; then \
+	  [ -n "$(PYTHON)" ] || { echo "error: need Python >= 3.10 (python3.11 preferred)" >&2; exit 1; }; \
+	  echo "creating $(VENV) with $$($(PYTHON) -V)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	codeit data info
+	codeit data show 007bbfb7 --out runs/demo/task.png
+
+sync: $(STAMP)
+	nbdev_clean
+	nbdev_export
+
+check-clean: $(STAMP)
+	.ci/check-clean
+
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian chromium + chromium-driver (browser tests)"; \
+	  log=$$(mktemp); \
+	  if (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver) >$$log 2>&1; \
+	  then rm -f $$log; else echo "warning: installing chromium failed (log: $$log); browser tests need /usr/bin/chromium" >&2; fi; \
+	else echo "warning: /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get); browser tests need it" >&2; \
+	fi
+
+test: $(STAMP)
+	@$(MAKE) --no-print-directory chromium
+	.ci/check-clean
+	timeout 1200 nbdev_test --n_workers 2
+	pytest -q tests

@@ -1,0 +1,6 @@
+x1 = hconcat(I, I)
+x2 = hconcat(x1, I)
+x3 = vconcat(x2, x2)
+x4 = vconcat(x3, x2)
+x5 = upscale(I, THREE)
+O = cellwise(x5, x4, BLACK)

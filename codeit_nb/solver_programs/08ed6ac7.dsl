@@ -1,0 +1,5 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = order(x1, size)
+x3 = interval(FOUR, ZERO, NEG_ONE)
+x4 = mpapply(recolor, x3, x2)
+O = paint(I, x4)

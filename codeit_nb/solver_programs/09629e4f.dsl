@@ -1,0 +1,8 @@
+x1 = panels(I)
+x2 = rbind(colorcount, BLACK)
+x3 = argmax(x1, x2)
+x4 = upscale(x3, FOUR)
+x5 = shape(I)
+x6 = crop(x4, ORIGIN, x5)
+x7 = ofcolor(I, GRAY)
+O = fill(x6, GRAY, x7)

@@ -1,0 +1,3 @@
+x1 = leastcolor(I)
+x2 = ofcolor(I, x1)
+O = subgrid(x2, I)

@@ -1,0 +1,6 @@
+x1 = ofcolor(I, RED)
+x2 = mapply(ineighbors, x1)
+x3 = underfill(I, YELLOW, x2)
+x4 = ofcolor(I, BLUE)
+x5 = mapply(dneighbors, x4)
+O = underfill(x3, ORANGE, x5)

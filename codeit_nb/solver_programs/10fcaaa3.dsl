@@ -1,0 +1,6 @@
+x1 = hconcat(I, I)
+x2 = vconcat(x1, x1)
+x3 = leastcolor(x2)
+x4 = ofcolor(x2, x3)
+x5 = mapply(ineighbors, x4)
+O = underfill(x2, CYAN, x5)

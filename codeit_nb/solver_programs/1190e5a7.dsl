@@ -1,0 +1,7 @@
+x1 = frontiers(I)
+x2 = count(x1, is_hline)
+x3 = count(x1, is_vline)
+x4 = vec(x2, x3)
+x5 = increment(x4)
+x6 = mostcolor(I)
+O = canvas(x6, x5)

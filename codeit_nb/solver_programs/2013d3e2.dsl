@@ -1,0 +1,5 @@
+x1 = fgpartition(I)
+x2 = merge(x1)
+x3 = subgrid(x2, I)
+x4 = tophalf(x3)
+O = lefthalf(x4)

@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, TRUE, TRUE)
+x2 = lbind3(prapply, connect)
+x3 = fork(x2, toindices, toindices)
+x4 = compose(merge, x3)
+x5 = fork(recolor, color, x4)
+x6 = mapply(x5, x1)
+O = paint(I, x6)

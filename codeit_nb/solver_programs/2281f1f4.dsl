@@ -1,0 +1,8 @@
+x1 = ofcolor(I, GRAY)
+x2 = hfrontier(ORIGIN)
+x3 = intersection(x1, x2)
+x4 = difference(x1, x3)
+x5 = mapply(vfrontier, x3)
+x6 = mapply(hfrontier, x4)
+x7 = intersection(x5, x6)
+O = fill(I, RED, x7)

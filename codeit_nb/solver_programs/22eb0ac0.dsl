@@ -1,0 +1,6 @@
+x1 = fgpartition(I)
+x2 = matcher(height, ONE)
+x3 = keep(x1, x2)
+x4 = fork(recolor, color, backdrop)
+x5 = mapply(x4, x3)
+O = paint(I, x5)

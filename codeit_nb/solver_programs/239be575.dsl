@@ -1,0 +1,6 @@
+x1 = objects(I, FALSE, FALSE, TRUE)
+x2 = rbind(colorcount, RED)
+x3 = valmax(x1, x2)
+x4 = equals(x3, EIGHT)
+x5 = branch(x4, CYAN, BLACK)
+O = canvas(x5, UNITY)

@@ -1,0 +1,8 @@
+x1 = leastcolor(I)
+x2 = ofcolor(I, x1)
+x3 = objects(I, TRUE, FALSE, TRUE)
+x4 = argmax(x3, size)
+x5 = position(x2, x4)
+x6 = first(x2)
+x7 = shoot(x6, x5)
+O = underfill(I, x1, x7)

@@ -1,0 +1,5 @@
+x1 = frontiers(I)
+x2 = keep_merge(x1, is_hline)
+x3 = shape(I)
+x4 = canvas(BLACK, x3)
+O = fill(x4, GRAY, x2)

@@ -1,0 +1,6 @@
+x1 = trim(I)
+x2 = frontiers(x1)
+x3 = colorfilter(x2, BLACK)
+x4 = merge(x3)
+x5 = shift(x4, UNITY)
+O = fill(I, GREEN, x5)

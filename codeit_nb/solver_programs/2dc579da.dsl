@@ -1,0 +1,2 @@
+x1 = panels(I)
+O = argmax(x1, numcolors)

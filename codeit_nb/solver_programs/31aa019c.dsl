@@ -1,0 +1,7 @@
+x1 = leastcolor(I)
+x2 = ofcolor(I, x1)
+x3 = shape(I)
+x4 = canvas(BLACK, x3)
+x5 = mapply(neighbors, x2)
+x6 = fill(x4, RED, x5)
+O = fill(x6, x1, x2)

@@ -1,0 +1,5 @@
+x1 = ofcolor(I, CYAN)
+x2 = backdrop(x1)
+x3 = ofcolor(I, BLUE)
+x4 = intersection(x2, x3)
+O = fill(I, GREEN, x4)

@@ -1,0 +1,7 @@
+x1 = crop(I, ORIGIN, THREE_BY_THREE)
+x2 = asobject(x1)
+x3 = shift(x2, NEG_UNITY)
+x4 = ofcolor(I, BLUE)
+x5 = lbind(shift, x3)
+x6 = mapply(x5, x4)
+O = paint(I, x6)

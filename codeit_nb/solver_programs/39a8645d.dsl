@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, TRUE, TRUE)
+x2 = totuple(x1)
+x3 = apply(normalize, x2)
+x4 = mostcommon(x3)
+x5 = shape(x4)
+x6 = canvas(BLACK, x5)
+O = paint(x6, x4)

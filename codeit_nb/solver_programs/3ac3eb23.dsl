@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = fork(insert, identity, ineighbors)
+x3 = rbind(shoot, TWO_BY_ZERO)
+x4 = lbind(mapply, x3)
+x5 = chain(x4, x2, center)
+x6 = fork(recolor, color, x5)
+x7 = mapply(x6, x1)
+O = paint(I, x7)

@@ -1,0 +1,7 @@
+x1 = asindices(I)
+x2 = llcorner(x1)
+x3 = add(x2, UP_RIGHT)
+x4 = shoot(x3, UP_RIGHT)
+x5 = fill(I, RED, x4)
+x6 = hfrontier(x2)
+O = underfill(x5, YELLOW, x6)

@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = compose(increment, ulcorner)
+x3 = rbind(shoot, ZERO_BY_TWO)
+x4 = compose(x3, x2)
+x5 = fork(intersection, x4, toindices)
+x6 = mapply(x5, x1)
+O = cover(I, x6)

@@ -1,0 +1,8 @@
+x1 = fgpartition(I)
+x2 = argmax(x1, height)
+x3 = other(x1, x2)
+x4 = subgrid(x2, I)
+x5 = trim(x4)
+x6 = color(x3)
+x7 = color(x2)
+O = replace(x5, x6, x7)

@@ -1,0 +1,5 @@
+x1 = ofcolor(I, GRAY)
+x2 = shift(x1, UP)
+x3 = shift(x1, DOWN)
+x4 = combine(x2, x3)
+O = subgrid(x4, I)

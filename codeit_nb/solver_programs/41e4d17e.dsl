@@ -1,0 +1,5 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = apply(center, x1)
+x3 = fork(combine, hfrontier, vfrontier)
+x4 = mapply(x3, x2)
+O = underfill(I, MAGENTA, x4)

@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = colorfilter(x1, BLACK)
+x3 = keep(x2, square)
+x4 = rbind(bordering, I)
+x5 = negation(x4)
+x6 = keep_merge(x3, x5)
+O = fill(I, RED, x6)

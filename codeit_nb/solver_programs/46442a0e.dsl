@@ -1,0 +1,6 @@
+x1 = rot90(I)
+x2 = rot180(I)
+x3 = rot270(I)
+x4 = hconcat(I, x1)
+x5 = hconcat(x3, x2)
+O = vconcat(x4, x5)

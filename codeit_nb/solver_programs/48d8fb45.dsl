@@ -1,0 +1,8 @@
+x1 = objects(I, FALSE, TRUE, TRUE)
+x2 = lbind(contains, GRAY)
+x3 = compose(x2, palette)
+x4 = extract(x1, x3)
+x5 = ofcolor(I, GRAY)
+x6 = toindices(x4)
+x7 = difference(x6, x5)
+O = subgrid(x7, I)

@@ -1,0 +1,2 @@
+x1 = hmirror(I)
+O = vconcat(x1, I)

@@ -1,0 +1,5 @@
+x1 = objects(I, FALSE, TRUE, TRUE)
+x2 = argmax(x1, numcolors)
+x3 = color(x2)
+x4 = subgrid(x2, I)
+O = replace(x4, CYAN, x3)

@@ -1,0 +1,7 @@
+x1 = ofcolor(I, GREEN)
+x2 = portrait(x1)
+x3 = branch(x2, TWO_BY_ZERO, ZERO_BY_TWO)
+x4 = objects(I, TRUE, FALSE, TRUE)
+x5 = colorfilter(x4, RED)
+x6 = first(x5)
+O = move(I, x6, x3)

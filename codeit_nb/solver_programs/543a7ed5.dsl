@@ -1,0 +1,5 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = mapply(outbox, x1)
+x3 = underfill(I, GREEN, x2)
+x4 = mapply(delta, x1)
+O = fill(x3, YELLOW, x4)

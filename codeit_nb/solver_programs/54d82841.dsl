@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = height(I)
+x3 = decrement(x2)
+x4 = lbind(vec, x3)
+x5 = chain(x4, vj, center)
+x6 = apply(x5, x1)
+O = fill(I, YELLOW, x6)

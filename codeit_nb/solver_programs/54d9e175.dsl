@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = sizefilter(x1, ONE)
+x3 = rbind(add, FIVE)
+x4 = compose(x3, color)
+x5 = chain(backdrop, neighbors, center)
+x6 = fork(recolor, x4, x5)
+x7 = mapply(x6, x2)
+O = paint(I, x7)

@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = chain(ivec, negate, height)
+x3 = fork(shift, identity, x2)
+x4 = apply(x3, x1)
+x5 = merge(x4)
+x6 = merge(x1)
+x7 = cover(I, x6)
+O = paint(x7, x5)

@@ -1,0 +1,8 @@
+x1 = ofcolor(I, BLUE)
+x2 = ulcorner(x1)
+x3 = shoot(x2, UP_LEFT)
+x4 = fill(I, BLUE, x3)
+x5 = ofcolor(I, RED)
+x6 = lrcorner(x5)
+x7 = shoot(x6, DOWN_RIGHT)
+O = fill(x4, RED, x7)

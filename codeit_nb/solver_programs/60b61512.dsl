@@ -1,0 +1,3 @@
+x1 = objects(I, TRUE, TRUE, TRUE)
+x2 = mapply(backdrop, x1)
+O = underfill(I, ORANGE, x2)

@@ -1,0 +1,7 @@
+x1 = leastcolor(I)
+x2 = ofcolor(I, x1)
+x3 = first(x2)
+x4 = lbind(shoot, x3)
+x5 = ineighbors(ORIGIN)
+x6 = mapply(x4, x5)
+O = fill(I, x1, x6)

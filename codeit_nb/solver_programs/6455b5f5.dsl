@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = colorfilter(x1, BLACK)
+x3 = argmax(x2, size)
+x4 = valmin(x2, size)
+x5 = sizefilter(x2, x4)
+x6 = merge(x5)
+x7 = fill(I, BLUE, x3)
+O = fill(x7, CYAN, x6)

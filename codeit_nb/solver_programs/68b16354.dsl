@@ -1,0 +1,1 @@
+O = hmirror(I)

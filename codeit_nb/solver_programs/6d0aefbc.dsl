@@ -1,0 +1,2 @@
+x1 = vmirror(I)
+O = hconcat(I, x1)

@@ -1,0 +1,4 @@
+x1 = objects(I, TRUE, TRUE, TRUE)
+x2 = fork(equals, identity, vmirror)
+x3 = extract(x1, x2)
+O = subgrid(x3, I)

@@ -1,0 +1,8 @@
+x1 = mostcolor(I)
+x2 = objects(I, TRUE, FALSE, FALSE)
+x3 = colorfilter(x2, x1)
+x4 = rbind(bordering, I)
+x5 = negation(x4)
+x6 = keep_merge(x3, x5)
+x7 = fill(I, RED, x6)
+O = replace(x7, x1, GREEN)

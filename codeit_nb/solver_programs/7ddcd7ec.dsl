@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = sizefilter(x1, ONE)
+x3 = argmax(x1, size)
+x4 = lbind(position, x3)
+x5 = fork(shoot, ulcorner, x4)
+x6 = mapply(x5, x2)
+x7 = color(x3)
+O = fill(I, x7, x6)

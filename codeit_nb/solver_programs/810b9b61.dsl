@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = fork(equals, box, toindices)
+x3 = compose(size, delta)
+x4 = compose(positive, x3)
+x5 = fork(both, x2, x4)
+x6 = keep_merge(x1, x5)
+O = fill(I, GREEN, x6)

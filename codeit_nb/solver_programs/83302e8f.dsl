@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = colorfilter(x1, BLACK)
+x3 = keep(x2, square)
+x4 = difference(x2, x3)
+x5 = merge(x3)
+x6 = merge(x4)
+x7 = fill(I, GREEN, x5)
+O = fill(x7, YELLOW, x6)

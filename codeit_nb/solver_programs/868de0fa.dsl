@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = rbind3(branch, ORANGE)
+x3 = rbind(x2, RED)
+x4 = chain(x3, even, width)
+x5 = fork(recolor, x4, delta)
+x6 = mapply(x5, x1)
+O = paint(I, x6)

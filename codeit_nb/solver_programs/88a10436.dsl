@@ -1,0 +1,8 @@
+x1 = objects(I, FALSE, TRUE, TRUE)
+x2 = argmax(x1, size)
+x3 = ofcolor(I, GRAY)
+x4 = first(x3)
+x5 = center(x2)
+x6 = subtract(x4, x5)
+x7 = shift(x2, x6)
+O = paint(I, x7)

@@ -1,0 +1,5 @@
+x1 = vsplit(I, TWO)
+x2 = rbind(hsplit, TWO)
+x3 = apply(x2, x1)
+x4 = merge(x3)
+O = leastcommon(x4)

@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = colorfilter(x1, BLUE)
+x3 = ofcolor(I, RED)
+x4 = lbind(intersection, x3)
+x5 = chain(size, x4, backdrop)
+x6 = argmax(x2, x5)
+O = subgrid(x6, I)

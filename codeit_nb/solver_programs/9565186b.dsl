@@ -1,0 +1,5 @@
+x1 = mostcolor(I)
+x2 = ofcolor(I, x1)
+x3 = shape(I)
+x4 = canvas(GRAY, x3)
+O = fill(x4, x1, x2)

@@ -1,0 +1,6 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = colorfilter(x1, BLACK)
+x3 = ofcolor(I, BLUE)
+x4 = rbind(adjacent, x3)
+x5 = keep_merge(x2, x4)
+O = fill(I, BLUE, x5)

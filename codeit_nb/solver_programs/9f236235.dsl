@@ -1,0 +1,6 @@
+x1 = panels(I)
+x2 = first(x1)
+x3 = width(x2)
+x4 = increment(x3)
+x5 = downscale(I, x4)
+O = vmirror(x5)

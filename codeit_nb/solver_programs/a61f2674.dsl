@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = argmax(x1, size)
+x3 = argmin(x1, size)
+x4 = shape(I)
+x5 = canvas(BLACK, x4)
+x6 = fill(x5, BLUE, x2)
+O = fill(x6, RED, x3)

@@ -1,0 +1,5 @@
+x1 = ofcolor(I, BLUE)
+x2 = shift(x1, RIGHT)
+x3 = shift(x1, LEFT)
+x4 = intersection(x2, x3)
+O = underfill(I, RED, x4)

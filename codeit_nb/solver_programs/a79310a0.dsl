@@ -1,0 +1,5 @@
+x1 = ofcolor(I, CYAN)
+x2 = shift(x1, DOWN)
+x3 = shape(I)
+x4 = canvas(BLACK, x3)
+O = fill(x4, RED, x2)

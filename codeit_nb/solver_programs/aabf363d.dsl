@@ -1,0 +1,5 @@
+x1 = leastcolor(I)
+x2 = ofcolor(I, x1)
+x3 = cover(I, x2)
+x4 = leastcolor(x3)
+O = replace(x3, x4, x1)

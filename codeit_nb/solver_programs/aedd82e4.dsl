@@ -1,0 +1,5 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = sizefilter(x1, ONE)
+x3 = colorfilter(x2, RED)
+x4 = merge(x3)
+O = fill(I, BLUE, x4)

@@ -1,0 +1,1 @@
+O = replace(I, MAGENTA, RED)

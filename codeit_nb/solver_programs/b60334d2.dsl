@@ -1,0 +1,6 @@
+x1 = ofcolor(I, GRAY)
+x2 = mapply(ineighbors, x1)
+x3 = mapply(dneighbors, x1)
+x4 = fill(I, BLUE, x3)
+x5 = fill(x4, GRAY, x2)
+O = fill(x5, BLACK, x1)

@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = colorfilter(x1, GRAY)
+x3 = ofcolor(I, GRAY)
+x4 = fill(I, RED, x3)
+x5 = mapply(box, x2)
+x6 = fill(x4, YELLOW, x5)
+x7 = mapply(corners, x2)
+O = fill(x6, BLUE, x7)

@@ -1,0 +1,3 @@
+x1 = numcolors(I)
+x2 = decrement(x1)
+O = upscale(I, x2)

@@ -1,0 +1,6 @@
+x1 = objects(I, FALSE, TRUE, TRUE)
+x2 = first(x1)
+x3 = subgrid(x2, I)
+x4 = mostcolor(x3)
+x5 = leastcolor(x3)
+O = switch(x3, x4, x5)

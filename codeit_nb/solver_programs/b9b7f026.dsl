@@ -1,0 +1,5 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = chain(positive, size, delta)
+x3 = extract(x1, x2)
+x4 = color(x3)
+O = canvas(x4, UNITY)

@@ -1,0 +1,5 @@
+x1 = index(I, ORIGIN)
+x2 = index(I, UNITY)
+x3 = index(I, TWO_BY_TWO)
+x4 = switch(I, x1, x2)
+O = switch(x4, x2, x3)

@@ -1,0 +1,6 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = rbind(add, THREE)
+x3 = compose(x2, width)
+x4 = fork(recolor, x3, delta)
+x5 = mapply(x4, x1)
+O = paint(I, x5)

@@ -1,0 +1,1 @@
+O = replace(I, ORANGE, GRAY)

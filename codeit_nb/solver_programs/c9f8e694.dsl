@@ -1,0 +1,8 @@
+x1 = height(I)
+x2 = width(I)
+x3 = vec(x1, ONE)
+x4 = crop(I, ORIGIN, x3)
+x5 = hupscale(x4, x2)
+x6 = ofcolor(I, GRAY)
+x7 = toobject(x6, x5)
+O = paint(I, x7)

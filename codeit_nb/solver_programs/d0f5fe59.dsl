@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = size(x1)
+x3 = vec(x2, x2)
+x4 = canvas(BLACK, x3)
+x5 = decrement(x3)
+x6 = connect(ORIGIN, x5)
+O = fill(x4, CYAN, x6)

@@ -1,0 +1,1 @@
+O = crop(I, ORIGIN, TWO_BY_TWO)

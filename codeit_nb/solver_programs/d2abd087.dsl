@@ -1,0 +1,6 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = sizefilter(x1, SIX)
+x3 = merge(x1)
+x4 = fill(I, BLUE, x3)
+x5 = merge(x2)
+O = fill(x4, RED, x5)

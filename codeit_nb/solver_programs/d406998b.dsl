@@ -1,0 +1,6 @@
+x1 = vmirror(I)
+x2 = ofcolor(x1, GRAY)
+x3 = compose(even, vj)
+x4 = keep(x2, x3)
+x5 = fill(x1, GREEN, x4)
+O = vmirror(x5)

@@ -1,0 +1,1 @@
+O = switch(I, GRAY, CYAN)

@@ -1,0 +1,6 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = fork(difference, backdrop, box)
+x3 = mapply(x2, x1)
+x4 = shape(I)
+x5 = canvas(BLACK, x4)
+O = fill(x5, GREEN, x3)

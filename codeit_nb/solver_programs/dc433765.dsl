@@ -1,0 +1,5 @@
+x1 = ofcolor(I, GREEN)
+x2 = ofcolor(I, YELLOW)
+x3 = position(x1, x2)
+x4 = toobject(x1, I)
+O = move(I, x4, x3)

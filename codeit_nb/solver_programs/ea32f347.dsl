@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = order(x1, size)
+x3 = pair(RED, YELLOW)
+x4 = repeat(BLUE, ONE)
+x5 = combine(x3, x4)
+x6 = mpapply(recolor, x5, x2)
+O = paint(I, x6)

@@ -1,0 +1,8 @@
+x1 = mostcolor(I)
+x2 = ofcolor(I, x1)
+x3 = asindices(I)
+x4 = difference(x3, x2)
+x5 = mapply(vfrontier, x4)
+x6 = underfill(I, CYAN, x5)
+x7 = hconcat(x6, x6)
+O = vconcat(x7, x7)

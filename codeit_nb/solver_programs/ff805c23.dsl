@@ -1,0 +1,8 @@
+x1 = ofcolor(I, BLUE)
+x2 = vmirror(I)
+x3 = toobject(x1, x2)
+x4 = paint(I, x3)
+x5 = hmirror(x4)
+x6 = toobject(x1, x5)
+x7 = paint(x4, x6)
+O = subgrid(x1, x7)
