@@ -1,0 +1,6 @@
+x1 = ofcolor(I, GRAY)
+x2 = inbox(x1)
+x3 = objects(I, TRUE, FALSE, TRUE)
+x4 = argmax(x3, size)
+x5 = color(x4)
+O = underfill(I, x5, x2)

@@ -1,0 +1,8 @@
+x1 = ofcolor(I, GREEN)
+x2 = ofcolor(I, RED)
+x3 = toobject(x2, I)
+x4 = ulcorner(x1)
+x5 = add(x4, UNITY)
+x6 = ulcorner(x3)
+x7 = subtract(x5, x6)
+O = move(I, x3, x7)

@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, TRUE, TRUE)
+x2 = compose(increment, ulcorner)
+x3 = rbind(shoot, TWO_BY_TWO)
+x4 = compose(x3, x2)
+x5 = fork(intersection, toindices, x4)
+x6 = mapply(x5, x1)
+O = fill(I, YELLOW, x6)

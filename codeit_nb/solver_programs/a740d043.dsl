@@ -1,0 +1,6 @@
+x1 = mostcolor(I)
+x2 = ofcolor(I, x1)
+x3 = asindices(I)
+x4 = difference(x3, x2)
+x5 = replace(I, x1, BLACK)
+O = subgrid(x4, x5)

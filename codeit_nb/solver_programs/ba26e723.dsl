@@ -1,0 +1,7 @@
+x1 = width(I)
+x2 = interval(ZERO, x1, THREE)
+x3 = compose(vfrontier, jvec)
+x4 = mapply(x3, x2)
+x5 = ofcolor(I, YELLOW)
+x6 = intersection(x4, x5)
+O = fill(I, MAGENTA, x6)

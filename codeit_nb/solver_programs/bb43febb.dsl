@@ -1,0 +1,5 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = colorfilter(x1, GRAY)
+x3 = compose(backdrop, inbox)
+x4 = mapply(x3, x2)
+O = fill(I, RED, x4)

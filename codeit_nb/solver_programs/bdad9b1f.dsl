@@ -1,0 +1,8 @@
+x1 = ofcolor(I, CYAN)
+x2 = ofcolor(I, RED)
+x3 = mapply(vfrontier, x1)
+x4 = mapply(hfrontier, x2)
+x5 = fill(I, CYAN, x3)
+x6 = fill(x5, RED, x4)
+x7 = intersection(x3, x4)
+O = fill(x6, YELLOW, x7)

@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = compose(halve, height)
+x3 = fork(subtract, height, x2)
+x4 = compose(ivec, x3)
+x5 = fork(shift, toindices, x4)
+x6 = fork(intersection, toindices, x5)
+x7 = mapply(x6, x1)
+O = fill(I, CYAN, x7)

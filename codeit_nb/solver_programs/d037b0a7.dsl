@@ -1,0 +1,6 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = rbind(shoot, DOWN)
+x3 = compose(x2, ulcorner)
+x4 = fork(recolor, color, x3)
+x5 = mapply(x4, x1)
+O = paint(I, x5)

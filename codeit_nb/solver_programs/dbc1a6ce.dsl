@@ -1,0 +1,5 @@
+x1 = ofcolor(I, BLUE)
+x2 = prapply(connect, x1, x1)
+x3 = fork(either, is_hline, is_vline)
+x4 = keep_merge(x2, x3)
+O = underfill(I, CYAN, x4)

@@ -1,0 +1,6 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = lbind(subtract, FOUR)
+x3 = compose(x2, size)
+x4 = fork(recolor, x3, identity)
+x5 = mapply(x4, x1)
+O = paint(I, x5)

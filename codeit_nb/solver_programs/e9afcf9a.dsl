@@ -1,0 +1,7 @@
+x1 = hmirror(I)
+x2 = asindices(I)
+x3 = compose(even, vj)
+x4 = negation(x3)
+x5 = keep(x2, x4)
+x6 = toobject(x5, x1)
+O = paint(I, x6)

@@ -1,0 +1,3 @@
+x1 = bottomhalf(I)
+x2 = hmirror(x1)
+O = vconcat(x2, x1)
