@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: help venv install demo test sync check-clean chromium
 
 help:
-	@echo "make demo   install if needed, then run the demo (dataset summary + a task picture in runs/demo/)"
+	@echo "make demo   install if needed, then run the CodeIt loop (tiny preset, CPU, ~2 min) into runs/demo/"
 	@echo "make test   install if needed, check notebooks/library are in sync, run nbdev_test and pytest"
 	@echo "make sync   nbdev_clean + nbdev_export (do this before committing notebook edits)"
 	@echo "make venv   create .venv and pip install -e '.[dev]' (again when settings.ini or setup.py change)"
@@ -31,7 +31,8 @@ $(STAMP): settings.ini setup.py
 	touch $(STAMP)
 
 demo: $(STAMP)
-	codeit data info
+	rm -rf runs/demo
+	codeit run --preset tiny --out runs/demo
 	codeit data show 007bbfb7 --out runs/demo/task.png
 
 sync: $(STAMP)
