@@ -14,7 +14,8 @@ from typing import Callable
 # %% auto #0
 __all__ = ['COMMANDS', 'GROUPS', 'CLIError', 'Command', 'arg', 'group', 'command', 'build_parser', 'main', 'task_summary',
            'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd', 'baseline_cmd',
-           'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd', 'bench_policy_cmd']
+           'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd', 'bench_policy_cmd',
+           'dashboard_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -281,8 +282,10 @@ def run_cmd(args):
         if args.set or args.ablation: raise CLIError('--set and --ablation cannot change a run being resumed')
         cfg = None
     else: cfg = _loop_config(args)
+    import sqlite3
     try: Loop(out, cfg, resume=args.resume, progress=not args.json).run()
     except (FileExistsError, FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
+    except sqlite3.DatabaseError as e: raise CLIError(f"{out / 'run.db'}: not a readable run store ({e})") from None
     res = results_table(out); plot_results(res, out / 'results.png')
     if args.json: print(json.dumps(res)); return 0
     print(format_results(res)); print(f"plot: {out / 'results.png'}")
@@ -294,8 +297,10 @@ def run_cmd(args):
 def results_cmd(args):
     from pathlib import Path
     from codeit_nb.loop import results_table, format_results, plot_results
+    import sqlite3
     try: res = results_table(args.dir)
     except FileNotFoundError as e: raise CLIError(str(e)) from None
+    except sqlite3.DatabaseError as e: raise CLIError(f"{Path(args.dir) / 'run.db'}: not a readable run store ({e})") from None
     if args.json: print(json.dumps({'iterations': [{k: r[k] for k in ('iteration', 'samples', 'cumulative', 'policy_only', 'buffer_policy', 'buffer_mutated')} for r in res['iterations']]})); return 0
     plot_results(res, Path(args.dir) / 'results.png'); print(format_results(res)); print(f"plot: {Path(args.dir) / 'results.png'}")
 
@@ -341,3 +346,31 @@ def bench_policy_cmd(args):
     from codeit_nb.policy import POLICY_PRESETS
     if args.preset not in POLICY_PRESETS: raise CLIError(f"unknown policy preset {args.preset!r} (presets: {', '.join(POLICY_PRESETS)})")
     _bench(args, lambda **kw: bench_policy(preset=args.preset, **kw))
+
+# %% ../nbs/90_cli.ipynb #9293be6b
+@command('dashboard', 'serve the live, read-only dashboard of a run directory in the browser (until Ctrl-C)',
+         arg('dir', metavar='DIR', help='run directory (its run.db may not exist yet)'),
+         arg('--port', type=int, default=5006, help='port to listen on (default 5006)'),
+         arg('--address', default='127.0.0.1', help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)'))
+def dashboard_cmd(args):
+    import signal, socket, subprocess
+    from pathlib import Path
+    d = Path(args.dir)
+    if not d.is_dir(): raise CLIError(f"{d}: no such run directory")
+    if not 1 <= args.port <= 65535: raise CLIError(f"--port {args.port}: must be between 1 and 65535")
+    try:
+        with socket.socket(socket.AF_INET6 if ':' in args.address else socket.AF_INET) as s: s.bind((args.address, args.port))
+    except OSError as e: raise CLIError(f"cannot listen on {args.address}:{args.port}: {e.strerror or e}") from None
+    host = 'localhost' if args.address in ('0.0.0.0', '::') else args.address
+    print(f"dashboard of {d} at http://{host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    p = subprocess.Popen([sys.executable, '-c', 'from codeit_nb.dashboard import main; main()', str(d),
+                          '--port', str(args.port), '--address', args.address])
+    def stop(*_): raise KeyboardInterrupt
+    old = signal.signal(signal.SIGTERM, stop)  # `kill` stops the server too
+    try: return p.wait()
+    except KeyboardInterrupt:
+        p.terminate()
+        try: p.wait(10)
+        except subprocess.TimeoutExpired: p.kill()
+        return 0
+    finally: signal.signal(signal.SIGTERM, old)
