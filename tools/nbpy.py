@@ -20,6 +20,17 @@ def _cell(kind, lines):
     if kind == 'code': c.update(execution_count=None, outputs=[])
     return c
 
+def _keep_ids(cells, nb_path):
+    "Give cells the ids they had in the notebook being replaced (matched by type and source), so edits don't churn ids."
+    p = Path(nb_path)
+    if not p.exists(): return
+    old = {}
+    for c in json.loads(p.read_text())['cells']:
+        if 'id' in c: old.setdefault((c['cell_type'], ''.join(c['source'])), []).append(c['id'])
+    for c in cells:
+        ids = old.get((c['cell_type'], ''.join(c['source'])))
+        if ids: c['id'] = ids.pop(0)
+
 def tonb(py_path, nb_path):
     "Write the notebook `nb_path` from the percent-format script `py_path`."
     cells, kind, buf = [], None, []
@@ -29,7 +40,9 @@ def tonb(py_path, nb_path):
             kind, buf = ('markdown' if '[markdown]' in line else 'code'), []
         else: buf.append(line)
     if kind is not None: cells.append(_cell(kind, buf))
-    nb = {'cells': [c for c in cells if c['source']], 'metadata': {
+    cells = [c for c in cells if c['source']]
+    _keep_ids(cells, nb_path)
+    nb = {'cells': cells, 'metadata': {
         'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'}},
         'nbformat': 4, 'nbformat_minor': 5}
     Path(nb_path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
