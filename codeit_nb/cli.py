@@ -249,7 +249,7 @@ def baseline_cmd(args):
     print(f"mutation baseline: {r['solved']}/{r['tasks']} evaluation tasks solved ({100 * r['solve_rate']:.2f} %) "
           f"with {r['samples']} samples ({r['programs']} distinct programs); curve in {out}/curve.png")
 
-# %% ../nbs/90_cli.ipynb #166af172
+# %% ../nbs/90_cli.ipynb #774e897e
 def _overrides(pairs) -> dict:
     out = {}
     for p in pairs or []:
@@ -259,18 +259,19 @@ def _overrides(pairs) -> dict:
 
 def _loop_config(args):
     from codeit_nb.loop import LOOP_PRESETS, ABLATIONS, config_with
-    if args.preset not in LOOP_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(LOOP_PRESETS)})")
+    preset = args.preset or 'tiny'
+    if preset not in LOOP_PRESETS: raise CLIError(f"unknown preset {preset!r} (presets: {', '.join(LOOP_PRESETS)})")
     ov = _overrides(args.set)
     for a in args.ablation or []:
         if a.upper() not in ABLATIONS: raise CLIError(f"unknown ablation {a!r} (ablations: {', '.join(ABLATIONS)})")
         ov[ABLATIONS[a.upper()]] = True
-    try: return config_with(LOOP_PRESETS[args.preset], ov)
+    try: return config_with(LOOP_PRESETS[preset], ov)
     except ValueError as e: raise CLIError(str(e)) from None
 
 @command('run', 'run (or resume) the CodeIt meta-loop; everything is recorded in DIR/run.db',
-         arg('--preset', default='tiny', help='tiny, cpu, gpu, paper (or micro, for tests)'),
+         arg('--preset', default=None, help='tiny (the default), cpu, gpu, paper (or micro, for tests)'),
          arg('--out', required=True, help='run directory'),
-         arg('--resume', action='store_true', help='continue the run in --out from its last completed step'),
+         arg('--resume', action='store_true', help='continue the run in --out from its last completed step (with --preset: start it if there is none)'),
          arg('--set', metavar='NAME=VALUE', nargs='*', help='override settings, e.g. iterations=5 n_search_tasks=40'),
          arg('--ablation', metavar='A', nargs='*', help='A1 no ExIt, A2 no relabelling, A3 no priority, A4 no pretraining, A5 one demo, A6 no mutation'),
          arg('--json', action='store_true', help='print the results as one JSON object at the end'))
@@ -278,6 +279,9 @@ def run_cmd(args):
     from pathlib import Path
     from codeit_nb.loop import Loop, results_table, format_results, plot_results
     out = Path(args.out)
+    if args.resume and not (out / 'run.db').exists() and args.preset is None:  # a mistyped directory must not start a tiny run
+        raise CLIError(f"--resume: no run to resume in {out} ({out / 'run.db'} does not exist); "
+                       "give --preset to start one there, or leave out --resume")
     if args.resume and (out / 'run.db').exists():
         if args.set or args.ablation: raise CLIError('--set and --ablation cannot change a run being resumed')
         cfg = None

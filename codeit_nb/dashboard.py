@@ -76,7 +76,7 @@ def synthetic_store(out,                  # run directory (created; an existing 
     st.close()
     return Path(out) / 'run.db'
 
-# %% ../nbs/20_dashboard.ipynb #f81fa2b1
+# %% ../nbs/20_dashboard.ipynb #e9272de6
 def _seed_synthetic(st, cfg, tasks, solvers, rng):
     "Config, tasks, and a buffer seeded with solvers (priority 1) and their mutants, as the loop's seed step."
     training, texts, rows = arc1('training'), list(solvers.values()), []
@@ -86,6 +86,7 @@ def _seed_synthetic(st, cfg, tasks, solvers, rng):
         for k in range(3):
             lines = text.splitlines(); lines.insert(rng.randrange(len(lines)), rng.choice(texts).splitlines()[0])
             rows.append((t.id, '\n'.join(lines), 'mutation', -1, rng.choice((0.0, 0.25, 0.5, 1.0)), ins, outs))
+        rows.append((t.id, rng.choice(texts), 'random', -1, 0.0, ins, outs))  # the loop seeds random programs too
     with st.transaction() as db:
         RunStore.set_meta(db, 'config', cfg); RunStore.set_meta(db, 'created', time.time())
         db.executemany('INSERT OR IGNORE INTO tasks VALUES (?,?,?)', [(t.id, t.split, 'search') for t in tasks])
@@ -259,8 +260,8 @@ def priority_counts(r:RunReader,
         'SELECT iteration, origin, max(0, min(CAST(priority * ? AS INTEGER), ? - 1)) AS b, count(*), sum(priority) '
         'FROM buffer WHERE id > ? AND id <= ? GROUP BY iteration, origin, b', (bins, bins, since, until))]
 
-# %% ../nbs/20_dashboard.ipynb #519962a8
-ORIGINS = ('solver', 'mutation', 'policy')  # where buffer entries come from
+# %% ../nbs/20_dashboard.ipynb #29e796f0
+ORIGINS = ('solver', 'mutation', 'random', 'policy')  # where buffer entries come from (the loop's origins)
 
 class PriorityTally:
     "Buffer priority counts by (iteration added, origin, bucket), updated from new rows only."
@@ -602,8 +603,8 @@ class CandidatesView(View):
         cols = ['rank', 'demo acc', 'lines', 'origin', 'iteration', 'test correct', 'program', 'test outputs']
         self.body.object = CSS + head + (_table([row(c) for c in rows], cols) if rows else '<p class="muted">no candidates yet</p>')
 
-# %% ../nbs/20_dashboard.ipynb #25382f19
-COLOURS = {'solver': '#1f77b4', 'mutation': '#9467bd', 'policy': '#2ca02c'}  # one colour per buffer origin
+# %% ../nbs/20_dashboard.ipynb #6a95978d
+COLOURS = {'solver': '#1f77b4', 'mutation': '#9467bd', 'random': '#ff7f0e', 'policy': '#2ca02c'}  # one colour per buffer origin
 
 class BufferView(View):
     "Buffer priority histogram by origin as of an iteration, and mean priority by origin across iterations."
@@ -617,7 +618,7 @@ class BufferView(View):
         self.hist_src = ColumnDataSource({'x': xs, **{o: [0] * b for o in ORIGINS}})
         self.hist = figure(title='priority distribution of the replay buffer', height=300, sizing_mode='stretch_width',
                            x_axis_label='priority (fraction of demonstrations solved)', y_axis_label='experiences',
-                           tools='hover,reset,save', tooltips=[('priority', '@x{0.00}'), ('solver', '@solver'), ('mutation', '@mutation'), ('policy', '@policy')])
+                           tools='hover,reset,save', tooltips=[('priority', '@x{0.00}')] + [(o, '@' + o) for o in ORIGINS])
         self.hist.vbar_stack(list(ORIGINS), x='x', width=0.9 / b, source=self.hist_src, color=[COLOURS[o] for o in ORIGINS],
                              legend_label=list(ORIGINS))
         self.hist.legend.location = 'top_left'; self.hist.legend.click_policy = 'hide'; self.hist.y_range.only_visible = True

@@ -112,12 +112,17 @@ class Grammar:
         else:
             seq.s = unify(seq.params[len(seq.args)], self._arg_type(seq, tok), seq.s); seq.args.append(tok)
 
-# %% ../nbs/16_sampling.ipynb #b93b6c87
+# %% ../nbs/16_sampling.ipynb #16661d9f
 class ProgramConstraint:
     "A transformers logits processor that only allows well-typed, completable program tokens."
     def __init__(self, tokenizer, grammar: Grammar | None = None, dec_len: int = 128):
         self.tok, self.g = tokenizer, grammar or Grammar(dec_len=dec_len)
         self.vocab = tokenizer.get_vocab(); self.names = {i: t for t, i in self.vocab.items()}
+        missing = sorted((set(PRIMITIVES) | set(CONSTANTS)) - set(self.vocab))
+        if missing:  # else sampling fails mid-way with a KeyError the first time the grammar allows one of them
+            raise ValueError(f'the tokenizer has no token for the DSL names {missing[:8]}: it was built for another '
+                             'version of the DSL (e.g. a checkpoint from before a primitive was added); '
+                             'build a new one with build_tokenizer() and train a policy with it')
         self.seqs, self.start = None, None
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
