@@ -133,9 +133,10 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots):
         tab(page, 'Buffer')  # the priority histogram (Bokeh canvases) and its counts
         page.get_by_text('Priority distribution').wait_for(timeout=30_000)
         counts = dict(db.execute('SELECT origin, count(*) FROM buffer GROUP BY origin').fetchall())
-        line = page.get_by_text(re.compile(r'buffer now: solver: \d+ · mutation: \d+ · policy: \d+'))
+        line = page.get_by_text(re.compile(r'buffer now: solver: \d+ · mutation: \d+ · random: \d+ · policy: \d+'))
         line.wait_for(timeout=30_000)
-        assert all(f'{o}: {counts.get(o, 0)}' in line.text_content() for o in ('solver', 'mutation', 'policy')), (line.text_content(), counts)
+        assert all(f'{o}: {counts.get(o, 0)}' in line.text_content() for o in ('solver', 'mutation', 'random', 'policy')), (line.text_content(), counts)
+        assert sum(counts.values()) == sum(counts.get(o, 0) for o in ('solver', 'mutation', 'random', 'policy')), counts  # every origin shown
         page.wait_for_timeout(1000)
         assert page.locator('canvas').count() >= 2
         page.screenshot(path=str(shots / 'live-buffer.png'), full_page=True)
