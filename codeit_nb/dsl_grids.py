@@ -21,7 +21,7 @@ __all__ = ['height', 'width', 'shape', 'portrait', 'square', 'palette', 'numcolo
            'bottomhalf', 'lefthalf', 'righthalf', 'hsplit', 'vsplit', 'panels', 'trim', 'compress', 'replace', 'switch',
            'cellwise', 'fill', 'paint', 'underfill', 'underpaint', 'cover', 'move']
 
-# %% ../nbs/03b_dsl_grids.ipynb #af092334
+# %% ../nbs/03b_dsl_grids.ipynb #41a722af
 family('properties')
 
 def _indices(p):
@@ -70,12 +70,12 @@ def square(q):
     if type(q) is tuple: return len(q) == len(q[0])
     return height(q) == width(q) and len(q) == height(q) * width(q)
 
-def _color_counts(e):
-    "The distinct colours of a grid or object, smallest first, and a function giving each one's count."
+def _color_counts(e, cs=None):
+    "The distinct colours of a grid or object (`cs`: its colours, when known), smallest first, and each one's count."
     if type(e) is tuple:  # a grid: count bytes, ~3x faster than a Counter
         try: b = b''.join(map(bytes, e)); return sorted(set(b)), b.count
         except (ValueError, TypeError): pass  # values outside 0..255 (intermediate grids may hold any int)
-    cnt = Counter(_colors(e)); return sorted(cnt), cnt.__getitem__
+    cnt = Counter(_colors(e) if cs is None else cs); return sorted(cnt), cnt.__getitem__
 
 @prim('(e:colored) -> IntSet')
 def palette(e):
@@ -90,10 +90,11 @@ def numcolors(e):
 @prim('(e:colored) -> Int')
 def mostcolor(e):
     "The most common colour (ties: the smallest)."
+    cs = None
     if type(e) is not tuple:
         cs = _colors(e)
         if len(set(cs)) == 1: return cs[0]  # one colour (most objects): no counting
-    vs, n = _color_counts(e); return max(vs, key=n)
+    vs, n = _color_counts(e, cs); return max(vs, key=n)
 
 @prim('(e:colored) -> Int')
 def leastcolor(e):
@@ -402,7 +403,7 @@ def maxrects(p):
     _cap(len(out), 'maxrects'); charge(sum((c - a + 1) * (d - b + 1) for a, b, c, d in out))
     return frozenset(frozenset((i, j) for i in range(a, c + 1) for j in range(b, d + 1)) for a, b, c, d in out)
 
-# %% ../nbs/03b_dsl_grids.ipynb #6f311db8
+# %% ../nbs/03b_dsl_grids.ipynb #7aee2c33
 family('objects')
 
 _N4 = ((-1, 0), (1, 0), (0, -1), (0, 1))
@@ -414,7 +415,7 @@ def _layout(h, w, diagonal):
     offs = _N8 if diagonal else _N4
     nbrs = tuple(tuple((i + a) * w + j + b for a, b in offs if 0 <= i + a < h and 0 <= j + b < w)
                  for i in range(h) for j in range(w))
-    return nbrs, tuple((i, j) for i in range(h) for j in range(w))
+    return nbrs, tuple(ix for r in _posrows(h, w) for ix in r)
 
 @prim('(Grid, Bool, Bool, Bool) -> Objs')
 def objects(g, univalued, diagonal, without_bg):
