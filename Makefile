@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: help venv install demo test sync check-clean chromium docs docs-test
 
 help:
-	@echo "make demo   install if needed, then run the CodeIt loop (tiny preset, CPU, ~2 min) into runs/demo/"
+	@echo "make demo   install if needed, then run the CodeIt loop (demo preset: dev split, CPU, minutes) into runs/demo/"
 	@echo "make test   install if needed, check notebooks/library are in sync, run nbdev_test and pytest"
 	@echo "make sync   nbdev_clean + nbdev_export (do this before committing notebook edits)"
 	@echo "make venv   create .venv and pip install -e '.[dev]' (again when settings.ini or setup.py change)"
@@ -34,7 +34,7 @@ $(STAMP): settings.ini setup.py
 
 demo: $(STAMP)
 	rm -rf runs/demo
-	codeit run --preset tiny --out runs/demo
+	codeit run --preset demo --out runs/demo
 	codeit data show 007bbfb7 --out runs/demo/task.png
 
 sync: $(STAMP)

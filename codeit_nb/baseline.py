@@ -8,13 +8,13 @@ import json, os, time
 from pathlib import Path
 from .data import arc1
 from .batch import Memo, executor
-from .scoring import Candidate, candidates_for, pass_at_k, top_k, SEARCH_BUDGET
+from .scoring import Candidate, candidates_for, pass_at_k, SEARCH_BUDGET
 from .mutation import MutationConfig, write_corpus, load_corpus
 
 # %% auto #0
-__all__ = ['corpus_programs', 'evaluate_programs', 'baseline_curve', 'plot_curve', 'run_baseline']
+__all__ = ['corpus_programs', 'evaluate_programs', 'baseline_curve', 'plot_curve', 'baseline_candidates', 'run_baseline']
 
-# %% ../nbs/12_baseline.ipynb #1f573e07
+# %% ../nbs/12_baseline.ipynb #c87abaef
 def corpus_programs(corpus_dir) -> list:
     "`(first attempt index, parent, program text)` of the distinct programs of a corpus, grouped by parent."
     ds = load_corpus(corpus_dir); shard = json.loads((Path(corpus_dir) / 'corpus.json').read_text())['config']['shard']
@@ -34,22 +34,30 @@ def _task_job(args):
                         'test_outputs': [None if o is None else [list(r) for r in o] for o in c.test_outputs]})
     return task_id, out
 
-def evaluate_programs(programs: list, out, split: str = 'evaluation', workers: int = 1, progress: bool = True,
-                      budget: int = SEARCH_BUDGET) -> dict:
-    "Candidates of `programs` (from `corpus_programs`) on every task of `split`, cached per task under `out`."
-    out = Path(out) / 'tasks'; out.mkdir(parents=True, exist_ok=True)
+def evaluate_programs(programs:list,            # `(first attempt, parent, program text)`, from `corpus_programs`
+                      out,                      # the run's directory: results go under `out/tasks/`
+                      split:str='evaluation',   # the ARC-AGI-1 split whose tasks to try
+                      workers:int=1,            # worker processes
+                      progress:bool=True,       # show a progress bar
+                      budget:int=SEARCH_BUDGET, # cost units per program per input
+                      tasks:list|None=None      # ids of the tasks of `split` to try (default: all of them)
+                     ) -> dict:
+    "Candidates of `programs` (from `corpus_programs`) on every task of `split` (or `tasks`), cached per task under `out`."
+    out = Path(out) / 'tasks'
+    out.mkdir(parents=True, exist_ok=True)
     meta, conf = out / 'settings.json', {'split': split, 'budget': budget, 'programs': len(programs)}
     if meta.exists() and json.loads(meta.read_text()) != conf:
         raise ValueError(f'{meta}: these task results were made with {json.loads(meta.read_text())}, not {conf}; use another --out')
     meta.write_text(json.dumps(conf))
-    tasks = arc1(split); todo = [t for t in sorted(tasks) if not (out / f'{t}.json').exists()]
+    tasks = sorted(arc1(split) if tasks is None else tasks)
+    todo = [t for t in tasks if not (out / f'{t}.json').exists()]
     from tqdm.auto import tqdm
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc='baseline', unit='task', disable=not progress)
     with executor(workers) as ex:
         for tid, cands in ex.imap_unordered(_task_job, [(t, split, programs, budget) for t in todo]):
             tmp = out / f'.{tid}.tmp'; tmp.write_text(json.dumps(cands)); os.replace(tmp, out / f'{tid}.json'); bar.update(1)
     bar.close()
-    return {t: json.loads((out / f'{t}.json').read_text()) for t in sorted(tasks)}
+    return {t: json.loads((out / f'{t}.json').read_text()) for t in tasks}
 
 # %% ../nbs/12_baseline.ipynb #7f73d3f0
 def _cands(rows, task_id, upto=None):
@@ -57,7 +65,11 @@ def _cands(rows, task_id, upto=None):
                       tuple(None if o is None else tuple(map(tuple, o)) for o in r['test_outputs']), 'mutation', r['sample'])
             for r in rows if upto is None or r['sample'] < upto]
 
-def baseline_curve(results: dict, split: str = 'evaluation', points: int = 20, samples: int | None = None) -> list:
+def baseline_curve(results:dict,          # candidate rows by task id, from `evaluate_programs`
+                   split:str='evaluation', # the split the results are on
+                   points:int=20,          # points on the samples axis (at most)
+                   samples:int|None=None   # the last point (None: one past the last attempt with a candidate)
+                  ) -> list:
     "Solve rate (pass@3) against mutation samples: `[{'samples', 'solved', 'solve_rate'}]`."
     tasks = arc1(split)
     last = samples or 1 + max((r['sample'] for rows in results.values() for r in rows), default=0)
@@ -68,7 +80,10 @@ def baseline_curve(results: dict, split: str = 'evaluation', points: int = 20, s
         curve.append({'samples': m, 'solved': len(solved), 'solve_rate': len(solved) / len(tasks)})
     return curve
 
-def plot_curve(curve: list, path, label='mutation baseline'):
+def plot_curve(curve:list,                # from `baseline_curve`
+               path,                      # the PNG file to write
+               label='mutation baseline'  # the curve's label in the legend
+              ):
     "Save the solve-rate curve as a PNG."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -77,9 +92,23 @@ def plot_curve(curve: list, path, label='mutation baseline'):
     ax.set_xlabel('mutation samples'); ax.set_ylabel('tasks solved (pass@3, %)'); ax.grid(alpha=.3); ax.legend()
     fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
 
+# %% ../nbs/12_baseline.ipynb #b5c1a0d2
+def baseline_candidates(out,   # a mutation-baseline directory (`codeit baseline --out`)
+                        tasks  # the `Task`s whose candidates to read
+                       ) -> list:
+    "The candidates the mutation baseline in `out` found for `tasks` (origin 'mutation'), for a run's cumulative score."
+    d = Path(out) / 'tasks'
+    if not d.is_dir(): raise FileNotFoundError(f'{out}: no mutation baseline there (no tasks/ folder)')
+    return [c for t in tasks if (d / f'{t.id}.json').exists() for c in _cands(json.loads((d / f'{t.id}.json').read_text()), t.id)]
+
 # %% ../nbs/12_baseline.ipynb #1a1abb35
-def run_baseline(samples: int, out, workers: int = 1, seed: int = 0, split: str = 'evaluation',
-                 progress: bool = True) -> dict:
+def run_baseline(samples:int,            # mutation attempts
+                 out,                    # the run's directory
+                 workers:int=1,          # worker processes
+                 seed:int=0,             # the seed of the mutation corpus
+                 split:str='evaluation', # the ARC-AGI-1 split to evaluate on
+                 progress:bool=True      # show progress bars
+                ) -> dict:
     "Mutate `samples` times, evaluate on `split`, score: writes the corpus, candidates, curve (JSON, CSV, PNG) under `out`."
     out = Path(out); t0 = time.perf_counter()
     totals = write_corpus(MutationConfig(samples=samples, seed=seed), out / 'corpus', workers, progress)

@@ -6,10 +6,10 @@
 from __future__ import annotations
 import multiprocessing as mp
 import os, time
-from dataclasses import dataclass, field
-from .dsl_core import BUDGET, BudgetExceeded, WallTimeout, value_size, PRIMITIVES, CONSTANTS
+from dataclasses import dataclass
+from .dsl_registry import BUDGET, BudgetExceeded, WallTimeout, value_size
 from .program import Program, Typed, ProgramError, parse, typecheck
-from .interpreter import (Compiled, Outcome, compile_program, run_compiled, sandboxed, _finish,
+from .interpreter import (Compiled, Outcome, compile_program, run_compiled, sandboxed, final_outcome,
                                    DEFAULT_BUDGET, DEFAULT_TIMEOUT)
 
 # %% auto #0
@@ -44,8 +44,14 @@ def line_keys(p: Program, memo: Memo) -> tuple:
     return tuple(ids)
 
 # %% ../nbs/06_batch.ipynb #156aa262
-def run_memo(c: Compiled, keys: tuple, grid, x: int, memo: Memo, budget: int = DEFAULT_BUDGET,
-             timeout: float = DEFAULT_TIMEOUT) -> Outcome:
+def run_memo(c:Compiled,                    # the program
+             keys:tuple,                    # its `line_keys`, interned in `memo`
+             grid,                          # the input, `I`
+             x:int,                         # the input's number (with `keys`, the memo's index)
+             memo:Memo,                     # the memo to read and fill
+             budget:int=DEFAULT_BUDGET,     # cost units
+             timeout:float=DEFAULT_TIMEOUT  # seconds, the wall-clock guard
+            ) -> Outcome:
     "Run compiled program `c` (line keys `keys`) on input number `x`, `grid`, through `memo`."
     table = memo.table
     def body(pos):
@@ -73,7 +79,7 @@ def run_memo(c: Compiled, keys: tuple, grid, x: int, memo: Memo, budget: int = D
                 if b.left < 0: raise BudgetExceeded('cost budget exceeded')
             if time.perf_counter() > b.deadline: raise WallTimeout('wall-clock guard')
             vals.append(v)
-        return _finish(vals[-1], pos[0], budget - b.left)
+        return final_outcome(vals[-1], pos[0], budget - b.left)
     return sandboxed(body, budget, timeout)
 
 # %% ../nbs/06_batch.ipynb #9827888a
@@ -83,8 +89,12 @@ def _prepare(p):
         return compile_program(t) if not isinstance(t, Compiled) else t, None
     except ProgramError as e: return None, Outcome(None, e.kind, e.line, str(e))
 
-def evaluate(programs, inputs, memo: Memo | bool = True, budget: int = DEFAULT_BUDGET,
-             timeout: float = DEFAULT_TIMEOUT) -> list[list[Outcome]]:
+def evaluate(programs,                      # texts, `Program`s, `Typed` or `Compiled` programs
+             inputs,                        # the input grids
+             memo:Memo|bool=True,           # a `Memo` to share; True: a fresh one; False: none
+             budget:int=DEFAULT_BUDGET,     # cost units per program per input
+             timeout:float=DEFAULT_TIMEOUT  # seconds per program per input, the wall-clock guard
+            ) -> list[list[Outcome]]:
     "Run every program (text or parsed) on every input grid; `memo` shares sub-computations."
     memo = Memo() if memo is True else memo or None
     out = []
@@ -100,8 +110,20 @@ def evaluate(programs, inputs, memo: Memo | bool = True, budget: int = DEFAULT_B
 class SerialExecutor:
     "Runs jobs in this process."
     workers = 1
-    def map(self, fn, jobs, chunksize: int = 1): return [fn(j) for j in jobs]
-    def imap_unordered(self, fn, jobs, chunksize: int = 1): return (fn(j) for j in jobs)
+    def map(self,
+            fn,             # called on each job
+            jobs,           # an iterable of jobs
+            chunksize:int=1 # jobs sent to a worker at once (no effect here)
+           ):
+        "`fn` of each job, in order."
+        return [fn(j) for j in jobs]
+    def imap_unordered(self,
+                       fn,             # called on each job
+                       jobs,           # an iterable of jobs
+                       chunksize:int=1 # jobs sent to a worker at once (no effect here)
+                      ):
+        "An iterator over `fn` of each job (here: in order, lazily)."
+        return (fn(j) for j in jobs)
     def close(self): pass
     def __enter__(self): return self
     def __exit__(self, *a): self.close()
@@ -112,8 +134,20 @@ class LocalPool:
         self.workers = workers or os.cpu_count() or 1
         ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
         self.pool = ctx.Pool(self.workers, maxtasksperchild=2000)
-    def map(self, fn, jobs, chunksize: int = 1): return self.pool.map(fn, jobs, chunksize)
-    def imap_unordered(self, fn, jobs, chunksize: int = 1): return self.pool.imap_unordered(fn, jobs, chunksize)
+    def map(self,
+            fn,             # called on each job, in a worker (picklable)
+            jobs,           # an iterable of jobs
+            chunksize:int=1 # jobs sent to a worker at once
+           ):
+        "`fn` of each job, in order."
+        return self.pool.map(fn, jobs, chunksize)
+    def imap_unordered(self,
+                       fn,             # called on each job, in a worker (picklable)
+                       jobs,           # an iterable of jobs
+                       chunksize:int=1 # jobs sent to a worker at once
+                      ):
+        "An iterator over `fn` of each job, in the order they finish."
+        return self.pool.imap_unordered(fn, jobs, chunksize)
     def close(self): self.pool.terminate(); self.pool.join()
     def __enter__(self): return self
     def __exit__(self, *a): self.close()

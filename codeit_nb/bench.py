@@ -10,12 +10,12 @@ from .data import arc1
 from .solvers import load_solvers
 from .program import parse, typecheck
 from .interpreter import compile_program, run_compiled
-from .batch import Job, evaluate_jobs, LocalPool, Memo, evaluate
+from .batch import LocalPool, Memo, evaluate
 
 ORIGINAL_SANDBOX_EXEC_PER_S = 429  # the original's SIGALRM sandbox, 2-core machine
 
 # %% auto #0
-__all__ = ['ORIGINAL_SANDBOX_EXEC_PER_S', 'bench_dsl', 'bench_mutate', 'bench_policy']
+__all__ = ['ORIGINAL_SANDBOX_EXEC_PER_S', 'bench_dsl', 'bench_mutate', 'bench_policy', 'bench_replay']
 
 # %% ../nbs/80_bench.ipynb #195e1f00
 def _solver_jobs():
@@ -134,3 +134,18 @@ def bench_policy(repeats: int = 3, # timed repetitions; the median is reported
     return {'preset': preset, 'device': device if device == 'cpu' else torch.cuda.get_device_name(), 'threads': torch.get_num_threads(),
             'params_m': round(sum(p.numel() for p in tr.model.parameters()) / 1e6, 2),
             'train_tokens_per_s': round(tps, 1), 'sampled_programs_per_s': round(pps, 2), 'repeats': repeats}
+
+# %% ../nbs/80_bench.ipynb #977c45b3
+def bench_replay(repeats: int = 3, # timed repetitions; the median is reported
+                 workers: int = 1  # unused (drawing runs in one process)
+                ) -> dict:
+    "Seconds to draw 100,000 experiences by priority from a policy pool of 1,000,000."
+    import numpy as np
+    from codeit_nb.replay import Experience, ReplayBuffer
+    big = ReplayBuffer()
+    big.pools['policy'] = [Experience(str(i), 't', 'policy', 0, (), (), (i % 10) / 10) for i in range(10**6)]
+    def draw():
+        t0 = time.perf_counter()
+        big.draw(100_000, 0, np.random.default_rng(0))
+        return time.perf_counter() - t0
+    return {'pool': 10**6, 'draws': 100_000, 'seconds': round(median(draw() for _ in range(repeats)), 3), 'repeats': repeats}

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 # %% auto #0
-__all__ = ['COMMANDS', 'GROUPS', 'CLIError', 'Command', 'arg', 'group', 'command', 'build_parser', 'main', 'task_summary',
-           'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd', 'baseline_cmd',
-           'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd', 'bench_policy_cmd',
-           'dashboard_cmd']
+__all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg', 'group', 'command', 'build_parser', 'main',
+           'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
+           'baseline_cmd', 'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
+           'bench_policy_cmd', 'bench_replay_cmd', 'bench_learn_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -249,50 +249,61 @@ def baseline_cmd(args):
     print(f"mutation baseline: {r['solved']}/{r['tasks']} evaluation tasks solved ({100 * r['solve_rate']:.2f} %) "
           f"with {r['samples']} samples ({r['programs']} distinct programs); curve in {out}/curve.png")
 
-# %% ../nbs/90_cli.ipynb #774e897e
-def _overrides(pairs) -> dict:
+# %% ../nbs/90_cli.ipynb #714f97d5
+def _overrides(groups) -> dict:
+    "`NAME=VALUE` pairs of every `--set` (each may be given several times), in order."
     out = {}
-    for p in pairs or []:
+    for p in (x for g in groups or [] for x in g):
         if '=' not in p: raise CLIError(f"--set {p}: expected NAME=VALUE")
-        k, v = p.split('=', 1); out[k.strip()] = v.strip()
+        k, v = p.split('=', 1)
+        out[k.strip()] = v.strip()
     return out
 
-def _loop_config(args):
+def _loop_config(args, base=None):
+    "The loop configuration of `--preset` (or `base`) with `--set` and `--ablation` applied."
     from codeit_nb.loop import LOOP_PRESETS, ABLATIONS, config_with
-    preset = args.preset or 'tiny'
-    if preset not in LOOP_PRESETS: raise CLIError(f"unknown preset {preset!r} (presets: {', '.join(LOOP_PRESETS)})")
+    if args.preset is not None and args.preset not in LOOP_PRESETS:
+        raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(LOOP_PRESETS)})")
+    cfg = LOOP_PRESETS[args.preset] if args.preset is not None else base or LOOP_PRESETS['tiny']
     ov = _overrides(args.set)
-    for a in args.ablation or []:
+    for a in (x for g in args.ablation or [] for x in g):
         if a.upper() not in ABLATIONS: raise CLIError(f"unknown ablation {a!r} (ablations: {', '.join(ABLATIONS)})")
         ov[ABLATIONS[a.upper()]] = True
-    try: return config_with(LOOP_PRESETS[preset], ov)
+    try: return config_with(cfg, ov)
     except ValueError as e: raise CLIError(str(e)) from None
+
+_SET = arg('--set', metavar='NAME=VALUE', nargs='+', action='append',
+           help='override settings by (dotted) name, e.g. iterations=5 train.lr=3e-4 policy=cpu; may be repeated')
 
 @command('run', 'run (or resume) the CodeIt meta-loop; everything is recorded in DIR/run.db',
          arg('--preset', default=None, help='tiny (the default), cpu, gpu, paper (or micro, for tests)'),
          arg('--out', required=True, help='run directory'),
          arg('--resume', action='store_true', help='continue the run in --out from its last completed step (with --preset: start it if there is none)'),
-         arg('--set', metavar='NAME=VALUE', nargs='*', help='override settings, e.g. iterations=5 n_search_tasks=40'),
-         arg('--ablation', metavar='A', nargs='*', help='A1 no ExIt, A2 no relabelling, A3 no priority, A4 no pretraining, A5 one demo, A6 no mutation'),
+         _SET,
+         arg('--ablation', metavar='A', nargs='+', action='append', help='A1 no ExIt, A2 no relabelling, A3 no priority, A4 no pretraining, A5 one demo, A6 no mutation'),
          arg('--json', action='store_true', help='print the results as one JSON object at the end'))
 def run_cmd(args):
     from pathlib import Path
-    from codeit_nb.loop import Loop, results_table, format_results, plot_results
+    import sqlite3
+    from codeit_nb.loop import Loop, results_table, format_results, plot_results, stored_config
     out = Path(args.out)
-    if args.resume and not (out / 'run.db').exists() and args.preset is None:  # a mistyped directory must not start a tiny run
+    exists = (out / 'run.db').exists()
+    if args.resume and not exists and args.preset is None:  # a mistyped directory must not start a tiny run
         raise CLIError(f"--resume: no run to resume in {out} ({out / 'run.db'} does not exist); "
                        "give --preset to start one there, or leave out --resume")
-    if args.resume and (out / 'run.db').exists():
-        if args.set or args.ablation: raise CLIError('--set and --ablation cannot change a run being resumed')
-        cfg = None
-    else: cfg = _loop_config(args)
-    import sqlite3
-    try: Loop(out, cfg, resume=args.resume, progress=not args.json).run()
+    try:
+        if args.resume and exists:  # the stored configuration; any --preset/--set/--ablation must leave it as it is
+            stored = stored_config(out)
+            cfg = _loop_config(args, stored) if args.preset or args.set or args.ablation else None
+        else: cfg = _loop_config(args)
+        Loop(out, cfg, resume=args.resume, progress=not args.json).run()
     except (FileExistsError, FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
     except sqlite3.DatabaseError as e: raise CLIError(f"{out / 'run.db'}: not a readable run store ({e})") from None
-    res = results_table(out); plot_results(res, out / 'results.png')
+    res = results_table(out)
+    plot_results(res, out / 'results.png')
     if args.json: print(json.dumps(res)); return 0
-    print(format_results(res)); print(f"plot: {out / 'results.png'}")
+    print(format_results(res))
+    print(f"plot: {out / 'results.png'}")
     if ('dashboard',) in COMMANDS: print(f"inspect it: codeit dashboard {out}")
 
 @command('results', 'the per-iteration results of a run (works while it runs) and a plot of solve rate against samples',
@@ -303,15 +314,17 @@ def results_cmd(args):
     from codeit_nb.loop import results_table, format_results, plot_results
     import sqlite3
     try: res = results_table(args.dir)
-    except FileNotFoundError as e: raise CLIError(str(e)) from None
+    except (FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
     except sqlite3.DatabaseError as e: raise CLIError(f"{Path(args.dir) / 'run.db'}: not a readable run store ({e})") from None
-    if args.json: print(json.dumps({'iterations': [{k: r[k] for k in ('iteration', 'samples', 'cumulative', 'policy_only', 'buffer_policy', 'buffer_mutated')} for r in res['iterations']]})); return 0
-    plot_results(res, Path(args.dir) / 'results.png'); print(format_results(res)); print(f"plot: {Path(args.dir) / 'results.png'}")
+    if args.json: print(json.dumps({k: v for k, v in res.items() if k != 'config'})); return 0
+    plot_results(res, Path(args.dir) / 'results.png')
+    print(format_results(res))
+    print(f"plot: {Path(args.dir) / 'results.png'}")
 
 @command('pretrain', 'seed the buffer and pretrain a policy on solvers and mutants (a run with no meta-iterations)',
          arg('--preset', default='tiny', help='loop preset whose policy and data sizes to use'),
          arg('--out', required=True, help='run directory; the checkpoint lands in OUT/ckpt/pretrain'),
-         arg('--set', metavar='NAME=VALUE', nargs='*', help='override settings'))
+         _SET)
 def pretrain_cmd(args):
     from dataclasses import replace
     from codeit_nb.loop import Loop
@@ -321,7 +334,7 @@ def pretrain_cmd(args):
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #3ef3e5e8
+# %% ../nbs/90_cli.ipynb #5a0a25da
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -351,24 +364,68 @@ def bench_policy_cmd(args):
     if args.preset not in POLICY_PRESETS: raise CLIError(f"unknown policy preset {args.preset!r} (presets: {', '.join(POLICY_PRESETS)})")
     _bench(args, lambda **kw: bench_policy(preset=args.preset, **kw))
 
-# %% ../nbs/90_cli.ipynb #9293be6b
-@command('dashboard', 'serve the live, read-only dashboard of a run directory in the browser (until Ctrl-C)',
-         arg('dir', metavar='DIR', help='run directory (its run.db may not exist yet)'),
-         arg('--port', type=int, default=5006, help='port to listen on (default 5006)'),
-         arg('--address', default='127.0.0.1', help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)'))
+@command('bench replay', 'seconds to draw 100,000 experiences from a policy pool of 1,000,000 by priority', *_BENCH_ARGS)
+def bench_replay_cmd(args):
+    from codeit_nb.bench import bench_replay
+    _bench(args, bench_replay)
+
+@command('bench learn', 'the learning benchmark: the CodeIt loop beside mutation alone on the dev-val tasks, at equal programs',
+         arg('--preset', default='cpu', help='micro (tests), cpu (an hour on 2 cores), gpu'),
+         arg('--seed', type=int, default=0, help='seed of both arms'),
+         arg('--out', default=None, help='run directory (default runs/learn-PRESET-sSEED; resumed if it exists)'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_learn_cmd(args):
+    from codeit_nb.learning import LEARN_PRESETS, bench_learn
+    if args.preset not in LEARN_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(LEARN_PRESETS)})")
+    try: r = bench_learn(args.preset, args.seed, args.out, progress=not args.json)
+    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
+    if args.json: print(json.dumps(r)); return 0
+    print('\n'.join(f'{k}: {v}' for k, v in r.items()))
+
+@command('bench dashboard', "seconds of the dashboard's first page on a large synthetic run: in-process build, Bokeh models, pages served",
+         arg('--repeats', type=int, default=3, help='in-process renders (median reported)'),
+         arg('--samples', type=int, default=100_000, help='samples of the synthetic run (written to a temporary directory, then removed)'),
+         arg('--dir', metavar='DIR', default=None, help='measure this run directory instead of a synthetic run'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_dashboard_cmd(args):
+    from pathlib import Path
+    _positive(args, 'repeats', 'samples')
+    if args.dir is not None and not (Path(args.dir) / 'run.db').is_file(): raise CLIError(f"{args.dir}: no run store there (no run.db)")
+    from codeit_nb.dashboard import bench_dashboard
+    r = bench_dashboard(args.repeats, args.samples, args.dir)
+    print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items()))
+
+# %% ../nbs/90_cli.ipynb #e852619a
+DASHBOARD_ARGS = (arg('dir', metavar='DIR', help='run directory (its run.db may not exist yet)'),
+                  arg('--port', type=int, default=5006, help='port to listen on (default 5006)'),
+                  arg('--address', default='127.0.0.1', help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)'),
+                  arg('--period', type=float, default=2.0, help='seconds between looks at the run (default 2)'),
+                  arg('--show', action='store_true', help='open the page in a browser on this machine'))  # the server's options: `codeit_nb.dashboard.main` parses them too
+
+def _command_line(args, specs) -> list:
+    "The arguments that parse back to `args` under `specs` (`arg(...)`s): positionals, then every option."
+    out = []
+    for flags, kw in specs:
+        v = getattr(args, kw.get('dest') or flags[0].lstrip('-').replace('-', '_'))
+        if not flags[0].startswith('-'): out.append(str(v))
+        elif kw.get('action') == 'store_true': out += [flags[0]] if v else []
+        elif v is not None: out += [flags[0], str(v)]
+    return out
+
+@command('dashboard', 'serve the live, read-only dashboard of a run directory in the browser (until Ctrl-C)', *DASHBOARD_ARGS)
 def dashboard_cmd(args):
     import signal, socket, subprocess
     from pathlib import Path
     d = Path(args.dir)
     if not d.is_dir(): raise CLIError(f"{d}: no such run directory")
     if not 1 <= args.port <= 65535: raise CLIError(f"--port {args.port}: must be between 1 and 65535")
+    if not args.period > 0: raise CLIError(f"--period {args.period:g}: must be a positive number of seconds")
     try:
         with socket.socket(socket.AF_INET6 if ':' in args.address else socket.AF_INET) as s: s.bind((args.address, args.port))
     except OSError as e: raise CLIError(f"cannot listen on {args.address}:{args.port}: {e.strerror or e}") from None
     host = 'localhost' if args.address in ('0.0.0.0', '::') else args.address
     print(f"dashboard of {d} at http://{host}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    p = subprocess.Popen([sys.executable, '-c', 'from codeit_nb.dashboard import main; main()', str(d),
-                          '--port', str(args.port), '--address', args.address])
+    p = subprocess.Popen([sys.executable, '-c', 'from codeit_nb.dashboard import main; main()', *_command_line(args, DASHBOARD_ARGS)])
     def stop(*_): raise KeyboardInterrupt
     old = signal.signal(signal.SIGTERM, stop)  # `kill` stops the server too
     try: return p.wait()

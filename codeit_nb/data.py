@@ -14,27 +14,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['Grid', 'MAX_SIDE', 'SPLITS', 'DEV_SPLIT_PATH', 'N_DEV_TRAIN', 'TaskFormatError', 'as_grid', 'grid_shape', 'Pair',
-           'Task', 'task_from_dict', 'arc1', 'arc2', 'get_task', 'load_task_file', 'load_task_dir', 'compute_dev_split',
-           'dev_split']
+__all__ = ['Grid', 'MAX_SIDE', 'COLOR_NAMES', 'ARC_COLORS', 'COLOR_VALUES', 'SPLITS', 'DEV_SPLIT_PATH', 'N_DEV_TRAIN',
+           'TaskFormatError', 'as_grid', 'grid_shape', 'Pair', 'Task', 'task_from_dict', 'arc1', 'arc2', 'get_task',
+           'load_task_file', 'load_task_dir', 'compute_dev_split', 'dev_split']
 
 # %% ../nbs/00_data.ipynb #d1a0c43a
 Grid = tuple[tuple[int, ...], ...]  # rows of colours 0-9, at most 30x30
 MAX_SIDE = 30  # ARC's largest grid side
 
+# %% ../nbs/00_data.ipynb #77886e69
+COLOR_NAMES = ('black', 'blue', 'red', 'green', 'yellow', 'gray', 'magenta', 'orange', 'cyan', 'maroon')  # colour i's name
+ARC_COLORS = ('#000000', '#0074D9', '#FF4136', '#2ECC40', '#FFDC00', '#AAAAAA', '#F012BE', '#FF851B', '#7FDBFF', '#870C25')  # colour i's RGB
+COLOR_VALUES = frozenset(range(len(COLOR_NAMES)))  # the values a grid cell may hold
+
 # %% ../nbs/00_data.ipynb #d9746af0
 class TaskFormatError(ValueError):
     "A task or grid that is not valid ARC data; the message names file, example and field."
 
-# %% ../nbs/00_data.ipynb #379d109a
+# %% ../nbs/00_data.ipynb #fee22dc5
 def _cell(v, r:int, c:int) -> int:
     "Cell `v` at row `r`, column `c` as an int 0-9, or a description of what is wrong."
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
         raise TaskFormatError(f"row {r} col {c}: {v!r} is a {type(v).__name__}, not an int colour 0-9")
     if not 0 <= v <= 9: raise TaskFormatError(f"row {r} col {c}: colour {v} is outside 0-9")
     return int(v)
-
-_COLOURS = frozenset(range(10))
 
 def _well_formed(x) -> bool:
     "Is `x` a valid grid? (A fast check: it runs on every grid of every dataset.)"
@@ -43,7 +46,7 @@ def _well_formed(x) -> bool:
     w = len(x[0])
     if not 0 < w <= MAX_SIDE or not all(len(r) == w for r in x): return False
     cells = list(itertools.chain.from_iterable(x))
-    return set(map(type, cells)) == {int} and set(cells) <= _COLOURS  # exact type check: no bools, no floats
+    return set(map(type, cells)) == {int} and set(cells) <= COLOR_VALUES  # exact type check: no bools, no floats
 
 def _problem(where:str, msg:str) -> TaskFormatError:
     return TaskFormatError(f"{where}: {msg}" if where else msg)

@@ -175,7 +175,10 @@ def _bind(v, t, s) -> bool:
     if _occurs(v, t, s): return False
     s[v] = t; return True
 
-def unify_into(a, b, s: dict) -> bool:
+def unify_into(a,      # a type term
+               b,      # another type term
+               s:dict  # the substitution (TVar -> term) to extend in place
+              ) -> bool:
     "Make terms `a` and `b` equal by extending substitution `s` in place; False if impossible (then `s` may be partly extended)."
     a, b = walk(a, s), walk(b, s)
     if a is b or a == b: return True
@@ -186,7 +189,10 @@ def unify_into(a, b, s: dict) -> bool:
         if not unify_into(x, y, s): return False
     return True
 
-def unify(a, b, s: dict | None = None):
+def unify(a,                # a type term
+          b,                # another type term
+          s:dict|None=None  # the substitution to extend (not changed); None: the empty one
+         ):
     "A new substitution extending `s` so that terms `a` and `b` are equal; `None` if impossible."
     s = dict(s) if s else {}
     return s if unify_into(a, b, s) else None

@@ -6,12 +6,14 @@
 from __future__ import annotations
 import signal, _signal, threading, time
 from dataclasses import dataclass
-from .dsl_core import PRIMITIVES, CONSTANTS, BUDGET, DSLLimit, BudgetExceeded, WallTimeout, charge, value_size
+from .data import COLOR_VALUES
+from .dsl import PRIMITIVES, CONSTANTS
+from .dsl_registry import BUDGET, DSLLimit, BudgetExceeded, WallTimeout, value_size
 from .program import Program, ProgramError, Typed, parse, typecheck
 
 # %% auto #0
 __all__ = ['ERROR_KINDS', 'DEFAULT_BUDGET', 'DEFAULT_TIMEOUT', 'Outcome', 'is_grid', 'charged', 'Compiled', 'compile_program',
-           'arm', 'disarm', 'sandboxed', 'run_compiled', 'run']
+           'arm', 'disarm', 'sandboxed', 'final_outcome', 'run_compiled', 'run']
 
 # %% ../nbs/05_interpreter.ipynb #b578e4da
 ERROR_KINDS = ('parse', 'type', 'runtime', 'limit', 'budget', 'timeout', 'invalid')
@@ -27,8 +29,6 @@ class Outcome:
     @property
     def ok(self): return self.error is None
 
-_COLORS = frozenset(range(10))
-
 def is_grid(g) -> bool:
     "Whether `g` is a valid ARC grid: 1–30 rows of 1–30 integers 0–9."
     if type(g) is not tuple or not 0 < len(g) <= 30: return False
@@ -38,7 +38,7 @@ def is_grid(g) -> bool:
         if type(r) is not tuple or len(r) != w: return False
     try: vs = set().union(*g)  # the distinct cell values: at most ten when valid
     except TypeError: return False  # unhashable cells
-    return vs <= _COLORS and all(type(v) is int for v in vs)
+    return vs <= COLOR_VALUES and all(type(v) is int for v in vs)
 
 # %% ../nbs/05_interpreter.ipynb #54ae066c
 _FIXED_SIZE = {('Int',): 1, ('Bool',): 1, ('Vec',): 2, ('Cell',): 2}
@@ -147,7 +147,11 @@ def _kind(e):
     if isinstance(e, (DSLLimit, RecursionError, MemoryError, OverflowError)): return 'limit'
     return 'runtime'
 
-def sandboxed(body, budget: int, timeout: float, alarm: bool = True) -> Outcome:
+def sandboxed(body,            # `body(pos)`: runs a program, keeping its current line in `pos[0]`; returns an `Outcome`
+              budget:int,      # cost units
+              timeout:float,   # seconds, the wall-clock guard
+              alarm:bool=True  # back the deadline up with a `SIGALRM` (in the main thread only)
+             ) -> Outcome:
     "Call `body(pos)` — which runs a program, keeping its current line in `pos[0]` — inside the sandbox; never raises."
     b, pos = BUDGET, [0]
     b.left, b.ticks, b.deadline = budget, 0, time.perf_counter() + timeout
@@ -162,12 +166,20 @@ def sandboxed(body, budget: int, timeout: float, alarm: bool = True) -> Outcome:
         disarm(armed)
     return out
 
-def _finish(out, k, cost) -> Outcome:
+def final_outcome(out,     # the program's last value, `O`
+                  k:int,   # the line that computed it (1-based)
+                  cost:int # budget units spent
+                 ) -> Outcome:
+    "The `Outcome` of a run that ended with `out`: ok if `out` is a valid ARC grid, else an `invalid` failure at line `k`."
     if not is_grid(out): return Outcome(None, 'invalid', k, 'O is not a valid ARC grid', cost)
     return Outcome(out, None, None, '', cost)
 
-def run_compiled(c: Compiled, grid, budget: int = DEFAULT_BUDGET, timeout: float = DEFAULT_TIMEOUT,
-                 alarm: bool = True) -> Outcome:
+def run_compiled(c:Compiled,                    # the program
+                 grid,                          # the input, `I`
+                 budget:int=DEFAULT_BUDGET,     # cost units
+                 timeout:float=DEFAULT_TIMEOUT, # seconds, the wall-clock guard
+                 alarm:bool=True                # back the deadline up with a `SIGALRM` (in the main thread only)
+                ) -> Outcome:
     "Run compiled program `c` on input `grid` within `budget` cost units and `timeout` seconds."
     def body(pos):
         b, vals = BUDGET, [grid]
@@ -178,10 +190,14 @@ def run_compiled(c: Compiled, grid, budget: int = DEFAULT_BUDGET, timeout: float
             if b.left < 0: raise BudgetExceeded('cost budget exceeded')
             if time.perf_counter() > b.deadline: raise WallTimeout('wall-clock guard')
             vals.append(v)
-        return _finish(vals[-1], pos[0], budget - b.left)
+        return final_outcome(vals[-1], pos[0], budget - b.left)
     return sandboxed(body, budget, timeout, alarm)
 
-def run(program, grid, budget: int = DEFAULT_BUDGET, timeout: float = DEFAULT_TIMEOUT) -> Outcome:
+def run(program,                       # text, `Program`, `Typed` or `Compiled`
+        grid,                          # the input, `I`
+        budget:int=DEFAULT_BUDGET,     # cost units
+        timeout:float=DEFAULT_TIMEOUT  # seconds, the wall-clock guard
+       ) -> Outcome:
     "Run `program` (text, `Program`, `Typed` or `Compiled`) on `grid`; never raises."
     try:
         if isinstance(program, str): program = typecheck(parse(program))

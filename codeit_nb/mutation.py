@@ -5,17 +5,17 @@
 # %% ../nbs/09_mutation.ipynb #da6718c6
 from __future__ import annotations
 import hashlib, json, math, os, random
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from .dsl_types import fresh, unify, resolve, TVar
-from .dsl_core import PRIMITIVES
+from .dsl import PRIMITIVES
 from .program import Program, Line, Typed, ProgramError, parse, typecheck, name_type
 from .interpreter import compile_program
 from .batch import Memo, line_keys, run_memo, executor
 from .terms import TermIndex, term_index, fitting, random_call, scope
 
 # %% auto #0
-__all__ = ['REJECT', 'SHARD', 'prune', 'insert_line', 'slot_type', 'Weights', 'mutate_once', 'mutate', 'mutants_of',
+__all__ = ['REJECT', 'SHARD', 'prune', 'insert_line', 'slot_type', 'Weights', 'mutate_once', 'mutate', 'run_inputs', 'mutants_of',
            'MutationConfig', 'write_corpus', 'corpus_counts', 'load_corpus']
 
 # %% ../nbs/09_mutation.ipynb #ec10a9cf
@@ -37,7 +37,11 @@ def prune(p: Program) -> Program:
     re = lambda r: new[r] if isinstance(r, int) and r >= 0 else r
     return _program([[re(f), [re(a) for a in args]] for k, (f, args) in enumerate(ops) if k in live])
 
-def insert_line(p: Program, k: int, fn: str, args: tuple) -> Program:
+def insert_line(p:Program,  # the program
+                k:int,      # where the new line goes (0-based)
+                fn:str,     # the function it calls: a primitive, or a variable in scope at line `k`
+                args:tuple  # its arguments: terms in scope at line `k`
+               ) -> Program:
     "Program `p` with the call `fn(args)` inserted as line `k` (0-based); later references shift."
     ops = _ops(p)
     sh = lambda r: r + 1 if isinstance(r, int) and r >= k else r
@@ -47,7 +51,10 @@ def insert_line(p: Program, k: int, fn: str, args: tuple) -> Program:
     return _program(ops)
 
 # %% ../nbs/09_mutation.ipynb #8b787618
-def slot_type(typed: Typed, k: int, i: int):
+def slot_type(typed:Typed, # the program
+              k:int,       # the line (0-based)
+              i:int        # the argument (0-based)
+             ):
     "The type expected at argument `i` of line `k` (0-based), given the line's other arguments."
     ln = typed.program.lines[k]; env = dict(scope(typed, k))
     if ln.fn in PRIMITIVES:
@@ -68,7 +75,11 @@ class Weights:
     line: float = 0.25  # regenerate a whole line
     new_var: float = 0.5  # share of argument edits that insert a new variable
 
-def mutate_once(typed: Typed, rng: random.Random, w: Weights = Weights(), ix: TermIndex | None = None):
+def mutate_once(typed:Typed,            # the program to edit
+                rng:random.Random,      # the source of randomness
+                w:Weights=Weights(),    # the probabilities of the edits
+                ix:TermIndex|None=None  # the term index (None: the shared `term_index()`)
+               ):
     "One random edit of `typed`: `(program, record)` with the program pruned and type-checked, or None."
     ix = ix or term_index(); lines = typed.program.lines
     k = rng.randrange(len(lines)); ln = lines[k]
@@ -104,7 +115,13 @@ def mutate_once(typed: Typed, rng: random.Random, w: Weights = Weights(), ix: Te
     if t2.program == typed.program: return None
     return t2, {'op': op, 'line': k + 1, 'detail': detail}
 
-def mutate(typed: Typed, rng: random.Random, w: Weights = Weights(), depth: int = 1, ix=None, tries: int = 20):
+def mutate(typed:Typed,          # the program to edit
+           rng:random.Random,    # the source of randomness
+           w:Weights=Weights(),  # the probabilities of the edits
+           depth:int=1,          # successive edits
+           ix=None,              # the term index (None: the shared `term_index()`)
+           tries:int=20          # attempts at each edit before giving up
+          ):
     "`depth` successive edits of `typed`: `(typed mutant, [records])`, or None if no edit succeeded."
     recs = []
     for _ in range(depth):
@@ -114,23 +131,35 @@ def mutate(typed: Typed, rng: random.Random, w: Weights = Weights(), depth: int 
         else: return None
     return typed, recs
 
-# %% ../nbs/09_mutation.ipynb #2f5a89a9
-REJECT = ('no_edit', 'duplicate', 'error', 'identity')
-
-def _outcomes(typed, inputs, memo):
-    "Outcomes on `inputs`, stopping at the first failure (then the list is shorter)."
+# %% ../nbs/09_mutation.ipynb #d6cb7e06
+def run_inputs(typed:Typed,  # the program
+               inputs:tuple,  # the input grids
+               memo:Memo  # the memo its lines are looked up in and stored to
+              ) -> list:
+    "The `Outcome`s of `typed` on `inputs`, stopping at the first failure (then the list is shorter)."
     c = compile_program(typed); keys = line_keys(typed.program, memo); out = []
     for x, g in enumerate(inputs):
         out.append(run_memo(c, keys, g, x, memo))
         if not out[-1].ok: break
     return out
 
-def mutants_of(parent: str, text: str, inputs: tuple, attempts: int, seed: int, w: Weights = Weights(),
-               depth: int = 1, n_train: int | None = None, memo: Memo | None = None) -> tuple:
+# %% ../nbs/09_mutation.ipynb #2f5a89a9
+REJECT = ('no_edit', 'duplicate', 'error', 'identity')
+
+def mutants_of(parent:str,             # the solver's task id, recorded in each row
+               text:str,               # the solver's program text
+               inputs:tuple,           # the task's input grids, train then test
+               attempts:int,           # mutants to try
+               seed:int,               # the seed of the random source
+               w:Weights=Weights(),    # the probabilities of the edits
+               depth:int=1,            # edits per mutant
+               n_train:int|None=None,  # how many of `inputs` are train inputs, recorded in each row (None: all)
+               memo:Memo|None=None     # a memo to share (None: a fresh one)
+              ) -> tuple:
     "Up to `attempts` valid mutants of solver `text` (task `parent`) on its `inputs`: (rows, counts)."
     rng, memo, ix = random.Random(seed), memo or Memo(), term_index()
     typed = typecheck(parse(text))
-    base = tuple(o.value for o in _outcomes(typed, inputs, memo))
+    base = tuple(o.value for o in run_inputs(typed, inputs, memo))
     seen, rows, counts = {text}, [], dict.fromkeys(REJECT + ('valid', 'equivalent'), 0)
     for _ in range(attempts):
         m = mutate(typed, rng, w, depth, ix)
@@ -138,7 +167,7 @@ def mutants_of(parent: str, text: str, inputs: tuple, attempts: int, seed: int, 
         mt, recs = m; src = str(mt.program)
         if src in seen: counts['duplicate'] += 1; continue
         seen.add(src)
-        outs = _outcomes(mt, inputs, memo)
+        outs = run_inputs(mt, inputs, memo)
         if any(not o.ok for o in outs): counts['error'] += 1; continue
         vals = tuple(o.value for o in outs)
         if vals == tuple(inputs): counts['identity'] += 1; continue
@@ -192,9 +221,12 @@ def _write_shard(out: Path, s: int, rows: list, counts: dict):
     t = pa.Table.from_pylist(rows, schema=_schema()).replace_schema_metadata({'counts': json.dumps(counts)})
     pq.write_table(t, tmp); os.replace(tmp, out / f'shard-{s:06d}.parquet')
 
-def write_corpus(cfg: MutationConfig, out, workers: int = 1, progress: bool = True) -> dict:
+def write_corpus(cfg:MutationConfig, # what to generate
+                 out,                # the corpus directory: shards and `corpus.json`
+                 workers:int=1,      # worker processes
+                 progress:bool=True  # show a progress bar
+                ) -> dict:
     "Write (or resume) the mutated-task corpus of `cfg` into directory `out`; returns the totals."
-    from codeit_nb.solvers import solver_ids
     from codeit_nb.solvers import load_solvers
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     solvers = load_solvers()  # the corpus depends on the solvers too: their digest is part of the configuration

@@ -4,8 +4,8 @@
 
 # %% ../nbs/14_policy.ipynb #9566d394
 from __future__ import annotations
-import json, math
-from dataclasses import dataclass, asdict, replace
+import json
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
 from .tokenizer import build_tokenizer
@@ -13,7 +13,7 @@ from .tokenizer import build_tokenizer
 # %% auto #0
 __all__ = ['POLICY_PRESETS', 'PolicyConfig', 'build_policy', 'save_checkpoint', 'load_checkpoint']
 
-# %% ../nbs/14_policy.ipynb #6104cc82
+# %% ../nbs/14_policy.ipynb #acfd1ed6
 @dataclass(frozen=True)
 class PolicyConfig:
     "Size and sequence lengths of the policy."
@@ -23,17 +23,20 @@ class PolicyConfig:
     heads: int = 4
     d_kv: int = 32
     enc_len: int = 512  # encoder tokens (demonstrations)
-    dec_len: int = 96  # decoder tokens (program)
+    dec_len: int = 160  # decoder tokens (program): 96 % of the solvers fit (see the sampling chapter)
     dropout: float = 0.0
 
 POLICY_PRESETS = {
     'tiny': PolicyConfig(),
-    'cpu': PolicyConfig(d_model=256, d_ff=1024, layers=6, heads=4, d_kv=64, enc_len=1024, dec_len=128),
-    'gpu': PolicyConfig(d_model=512, d_ff=2048, layers=8, heads=8, d_kv=64, enc_len=1024, dec_len=192),
+    'cpu': PolicyConfig(d_model=256, d_ff=1024, layers=6, heads=4, d_kv=64, enc_len=1024, dec_len=192),
+    'gpu': PolicyConfig(d_model=512, d_ff=2048, layers=8, heads=8, d_kv=64, enc_len=1024, dec_len=256),
     'paper': PolicyConfig(d_model=768, d_ff=3072, layers=12, heads=12, d_kv=64, enc_len=1024, dec_len=256, dropout=0.1),
 }
 
-def build_policy(cfg: PolicyConfig, tokenizer=None, seed: int = 0):
+def build_policy(cfg:PolicyConfig, # the size, e.g. `POLICY_PRESETS['tiny']`
+                 tokenizer=None,   # the tokenizer (None: `build_tokenizer()`); the vocabulary is its
+                 seed:int=0        # the seed of the random weights
+                ):
     "A randomly initialised `T5ForConditionalGeneration` of size `cfg` for `tokenizer`."
     from transformers import T5Config, T5ForConditionalGeneration
     tokenizer = tokenizer or build_tokenizer()
@@ -58,7 +61,13 @@ def _flat_optimizer(opt) -> tuple:
             else: meta['state'][str(pid)][k] = v
     return tensors, meta
 
-def save_checkpoint(path, model, tokenizer, cfg: PolicyConfig, optimizer=None, extra: dict | None = None):
+def save_checkpoint(path,                # the checkpoint directory (created if needed)
+                    model,               # the policy
+                    tokenizer,           # its tokenizer
+                    cfg:PolicyConfig,    # its size
+                    optimizer=None,      # a torch optimizer whose state to save, so that training resumes exactly
+                    extra:dict|None=None # anything else, as JSON (e.g. the training step)
+                   ):
     "Write model, tokenizer, config and optimizer state to directory `path` (safetensors and JSON only)."
     from safetensors.torch import save_file
     path = Path(path); path.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from .dsl_types import Grid, Fn, TVar, fresh, unify, unify_into, resolve, walk, show_type, tvars
-from .dsl_core import PRIMITIVES, CONSTANTS
-import codeit_nb.dsl_grids  # registers the grid primitives
+from .dsl import PRIMITIVES, CONSTANTS
 
 # %% auto #0
 __all__ = ['MAX_LINES', 'MAX_ARGS', 'MAX_TEXT', 'Line', 'Program', 'ProgramError', 'parse', 'Typed', 'name_type', 'typecheck',

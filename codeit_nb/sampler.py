@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from .dsl_types import TVar, Grid, unify
 from .program import Program, Line, typecheck, ProgramError
 from .terms import term_index, random_call
-from .mutation import prune, _outcomes
+from .mutation import prune, run_inputs
 from .batch import Memo
 
 # %% auto #0
-__all__ = ['SamplerConfig', 'random_program', 'sample_programs']
+__all__ = ['SamplerConfig', 'random_program', 'random_programs']
 
 # %% ../nbs/11_sampler.ipynb #0040c0a9
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def random_program(rng: random.Random, cfg: SamplerConfig = SamplerConfig(), tri
     return None
 
 # %% ../nbs/11_sampler.ipynb #f9e82cf4
-def sample_programs(inputs: tuple, n: int, seed: int, cfg: SamplerConfig = SamplerConfig(), task_id: str = '',
+def random_programs(inputs: tuple, n: int, seed: int, cfg: SamplerConfig = SamplerConfig(), task_id: str = '',
                     n_train: int | None = None) -> tuple:
     "Up to `n` attempts at random programs that run validly on `inputs`: (rows, counts)."
     rng, memo = random.Random(seed), Memo()
@@ -54,7 +54,7 @@ def sample_programs(inputs: tuple, n: int, seed: int, cfg: SamplerConfig = Sampl
         if t is None: counts['no_program'] += 1; continue
         src = str(t.program)
         if src in seen: counts['duplicate'] += 1; continue
-        seen.add(src); outs = _outcomes(t, inputs, memo)
+        seen.add(src); outs = run_inputs(t, inputs, memo)
         if any(not o.ok for o in outs): counts['error'] += 1; continue
         vals = tuple(o.value for o in outs)
         if vals == tuple(inputs): counts['identity'] += 1; continue

@@ -8,9 +8,9 @@ from collections import Counter
 from pathlib import Path
 from statistics import median
 import codeit_nb
-from .data import arc1, get_task, Task
+from .data import arc1, Task
 from .program import parse, typecheck, ProgramError
-from .interpreter import run, compile_program, Outcome
+from .interpreter import run, compile_program
 
 # %% auto #0
 __all__ = ['SOLVER_DIR', 'solver_ids', 'load_solver', 'load_solvers', 'check_solver', 'verify_solvers', 'solver_stats']
@@ -57,7 +57,7 @@ def verify_solvers(ids=None) -> dict:
 def solver_stats(solvers: dict | None = None) -> dict:
     "Line-count statistics and primitive usage counts over `solvers` (default: all)."
     solvers = load_solvers() if solvers is None else solvers
-    from codeit_nb.dsl_core import PRIMITIVES
+    from codeit_nb.dsl import PRIMITIVES
     lengths, use = [], Counter()
     for text in solvers.values():
         p = parse(text); lengths.append(len(p))

@@ -5,11 +5,10 @@
 # %% ../nbs/08_terms.ipynb #c7fcdd32
 from __future__ import annotations
 import random
-from dataclasses import dataclass
 from functools import lru_cache
-from .dsl_types import TVar, Grid, fresh, unify, resolve, walk, show_type, kinds
-from .dsl_core import PRIMITIVES, CONSTANTS
-from .program import Program, Line, Typed, typecheck, parse, check, name_type
+from .dsl_types import TVar, Grid, fresh, unify, resolve, walk
+from .dsl import PRIMITIVES, CONSTANTS
+from .program import Typed, name_type
 
 # %% auto #0
 __all__ = ['type_key', 'TermIndex', 'term_index', 'scope', 'fitting', 'random_call']
@@ -77,7 +76,13 @@ def scope(typed: Typed, k: int) -> list:
     "The variables `(name, type)` in scope at line `k` (0-based) of a typed program."
     return [('I', Grid)] + [(f'x{i + 1}', typed.types[i]) for i in range(k)]
 
-def fitting(typed: Typed, k: int, t, s=None, ix: TermIndex | None = None, values: bool = True) -> list:
+def fitting(typed:Typed,              # the program
+            k:int,                    # the line (0-based)
+            t,                        # the slot's expected type
+            s=None,                   # a substitution to read `t` under (None: the empty one)
+            ix:TermIndex|None=None,   # the term index (None: the shared `term_index()`)
+            values:bool=True          # include primitives as function values
+           ) -> list:
     "All terms that fit a slot of type `t` at line `k`: variables, constants, then primitives as values."
     ix = ix or term_index(); s = s or {}
     vs = [n for n, vt in scope(typed, k) if unify(t, fresh(vt), s) is not None]
@@ -86,8 +91,15 @@ def fitting(typed: Typed, k: int, t, s=None, ix: TermIndex | None = None, values
 # %% ../nbs/08_terms.ipynb #a8b9c34d
 def _is_var(n): return n == 'I' or (n[0] == 'x' and n[1:].isdigit())
 
-def random_call(typed: Typed, k: int, t, rng: random.Random, ix: TermIndex | None = None, tries: int = 8,
-                avoid=None, prefer_vars: float = 0.0):
+def random_call(typed:Typed,            # the program
+                k:int,                  # the line the call is for (0-based)
+                t,                      # a type the call's value must be able to have
+                rng:random.Random,      # the source of randomness
+                ix:TermIndex|None=None, # the term index (None: the shared `term_index()`)
+                tries:int=8,            # attempts before giving up
+                avoid=None,             # a primitive not to call (e.g. the one being replaced)
+                prefer_vars:float=0.0   # the chance of picking a variable for an argument when one fits
+               ):
     "A random `(fn, args)` of a primitive call at line `k` whose value can have type `t`, or None; `prefer_vars` is the chance of picking a variable when one fits."
     ix = ix or term_index()
     cands = [n for n in ix.calls(t) if n != avoid]

@@ -4,11 +4,9 @@
 
 # %% ../nbs/13_tokenizer.ipynb #368df10d
 from __future__ import annotations
-import json
-from pathlib import Path
 from .data import Task, Pair
-from .dsl_core import PRIMITIVES, CONSTANTS
-from .program import MAX_LINES, parse, Program, Line
+from .dsl import PRIMITIVES, CONSTANTS
+from .program import MAX_LINES, parse
 
 # %% auto #0
 __all__ = ['SPECIAL', 'grid_tokens', 'output_tokens', 'pair_tokens', 'encode_task', 'encode_pairs', 'program_tokens',
@@ -49,7 +47,10 @@ def pair_tokens(p: Pair) -> list:
     return ['<in>'] + grid_tokens(p.input) + ['<out>'] + output_tokens(p.output, p.input)
 
 # %% ../nbs/13_tokenizer.ipynb #a8f8b8fc
-def encode_task(task: Task, max_len: int = 1024, n_demos: int | None = None) -> str:
+def encode_task(task:Task,             # the task; only its train pairs are written
+                max_len:int=1024,      # the most tokens
+                n_demos:int|None=None  # write at most this many pairs (None: all that fit)
+               ) -> str:
     "The encoder text of a task's demonstrations: whole pairs, as many as fit in `max_len` tokens."
     toks = []
     for p in task.train[:n_demos]:
@@ -58,7 +59,10 @@ def encode_task(task: Task, max_len: int = 1024, n_demos: int | None = None) -> 
         toks += t
     return ' '.join(toks)
 
-def encode_pairs(pairs, max_len: int = 1024, n_demos: int | None = None) -> str:
+def encode_pairs(pairs,                 # `(input, output)` grid pairs
+                 max_len:int=1024,      # the most tokens
+                 n_demos:int|None=None  # write at most this many pairs (None: all that fit)
+                ) -> str:
     "The encoder text of demonstration `pairs` (input, output grids)."
     return encode_task(Task('', '', tuple(Pair(i, o) for i, o in pairs), ()), max_len, n_demos)
 

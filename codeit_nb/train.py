@@ -5,7 +5,7 @@
 # %% ../nbs/15_train.ipynb #42bb20fb
 from __future__ import annotations
 import math, random, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 import torch
 from .tokenizer import encode_pairs, program_tokens
 
@@ -13,7 +13,7 @@ from .tokenizer import encode_pairs, program_tokens
 __all__ = ['SYNTHETIC', 'TrainConfig', 'device_default', 'tokenize_examples', 'length_batches', 'collate', 'Trainer',
            'synthetic_examples', 'greedy_accuracy']
 
-# %% ../nbs/15_train.ipynb #72469d2e
+# %% ../nbs/15_train.ipynb #98b56a26
 @dataclass(frozen=True)
 class TrainConfig:
     "Optimisation settings."
@@ -22,22 +22,32 @@ class TrainConfig:
     batch_size: int = 16  # examples per micro-batch
     grad_accum: int = 1  # micro-batches per optimizer step
     clip: float = 1.0  # gradient-norm clip
-    warmup: int = 50  # steps of linear warm-up
+    warmup: int = 50  # steps of linear warm-up (counted over the trainer's life)
     bucket: int = 32  # micro-batches per length bucket
+    schedule: str = 'cosine'  # 'cosine': within each call of `train`, decay to `min_lr` x lr; 'constant': no decay
+    min_lr: float = 0.1  # the cosine schedule's final learning rate, as a fraction of `lr`
 
 def device_default() -> str:
     "'cuda' when a GPU is visible, else 'cpu'."
     return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 # %% ../nbs/15_train.ipynb #6cf944ee
-def tokenize_examples(examples, tokenizer, enc_len: int, dec_len: int):
+def tokenize_examples(examples,    # `(encoder text, decoder text)` pairs
+                      tokenizer,   # the policy's tokenizer
+                      enc_len:int, # encoder tokens kept (longer texts are cut)
+                      dec_len:int  # decoder tokens kept
+                     ):
     "A `datasets.Dataset` with `input_ids` and `labels` for `(encoder text, decoder text)` pairs."
     from datasets import Dataset
     enc = tokenizer([e for e, _ in examples], truncation=True, max_length=enc_len)['input_ids']
     dec = tokenizer([d for _, d in examples], truncation=True, max_length=dec_len)['input_ids']
     return Dataset.from_dict({'input_ids': enc, 'labels': dec})
 
-def length_batches(ds, batch_size: int, rng: random.Random, bucket: int = 32) -> list:
+def length_batches(ds,                # from `tokenize_examples`
+                   batch_size:int,    # rows per micro-batch
+                   rng:random.Random, # shuffles the rows and the batches
+                   bucket:int=32      # micro-batches per length bucket
+                  ) -> list:
     "Index lists of micro-batches, each of rows with similar encoder length, in shuffled order."
     idx = list(range(len(ds))); rng.shuffle(idx)
     lens = [len(x) for x in ds['input_ids']]; out = []
@@ -47,16 +57,26 @@ def length_batches(ds, batch_size: int, rng: random.Random, bucket: int = 32) ->
     rng.shuffle(out)
     return out
 
-def collate(rows, pad_id: int, device: str) -> dict:
+def collate(rows,       # `{'input_ids', 'labels'}` rows of a `tokenize_examples` dataset
+            pad_id:int, # the tokenizer's padding id
+            device:str  # where the tensors go
+           ) -> dict:
     "Pad a list of `{'input_ids', 'labels'}` into tensors; label padding is -100."
     def pad(seqs, v): m = max(map(len, seqs)); return torch.tensor([s + [v] * (m - len(s)) for s in seqs], device=device)
     ids = pad([r['input_ids'] for r in rows], pad_id)
     return {'input_ids': ids, 'attention_mask': (ids != pad_id).long(), 'labels': pad([r['labels'] for r in rows], -100)}
 
-# %% ../nbs/15_train.ipynb #0ba80a26
+# %% ../nbs/15_train.ipynb #25948d73
 class Trainer:
     "Owns the policy's optimizer and step count across calls to `train`."
-    def __init__(self, model, tokenizer, policy_cfg, cfg: TrainConfig = TrainConfig(), device: str | None = None, seed: int = 0):
+    def __init__(self,
+                 model,                         # the policy
+                 tokenizer,                     # its tokenizer
+                 policy_cfg,                    # its `PolicyConfig` (the sequence lengths)
+                 cfg:TrainConfig=TrainConfig(), # the optimisation settings
+                 device:str|None=None,          # where to train (None: `device_default()`)
+                 seed:int=0                     # the seed of the batches' shuffling
+                ):
         self.model, self.tok, self.pcfg, self.cfg = model, tokenizer, policy_cfg, cfg
         self.device = device or device_default(); self.model.to(self.device)
         self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -65,35 +85,55 @@ class Trainer:
         self.dtype = (torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16) if cuda else None
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.dtype is torch.float16)
 
-    def lr_at(self, step: int) -> float: return self.cfg.lr * min(1.0, (step + 1) / max(1, self.cfg.warmup))
+    def lr_at(self,
+              step: int,     # the optimizer step (over the trainer's life), for the warm-up
+              done: float = 0 # how far through the current call of `train` (0 to 1), for the decay
+             ) -> float:
+        "The learning rate: linear warm-up, then (with the cosine schedule) a decay over each call of `train`."
+        warm = min(1.0, (step + 1) / max(1, self.cfg.warmup))
+        if self.cfg.schedule == 'constant': return self.cfg.lr * warm
+        return self.cfg.lr * warm * (self.cfg.min_lr + (1 - self.cfg.min_lr) * 0.5 * (1 + math.cos(math.pi * done)))
 
-    def train(self, examples, epochs: float = 1.0, log_every: int = 0, on_step=None) -> dict:
+    def train(self,
+              examples,          # `(encoder text, decoder text)` pairs
+              epochs:float=1.0,  # passes over `examples` (a fraction: part of one)
+              on_step=None       # called as `on_step(step, loss)` after each optimizer step
+             ) -> dict:
         "Train on `(encoder text, decoder text)` examples for `epochs`; returns mean loss, steps, tokens/s."
         ds = tokenize_examples(examples, self.tok, self.pcfg.enc_len, self.pcfg.dec_len)
         batches = length_batches(ds, self.cfg.batch_size, self.rng, self.cfg.bucket)
         batches = (batches * math.ceil(epochs))[:max(1, round(len(batches) * epochs))]
-        self.model.train(); losses, tokens, t0 = [], 0, time.perf_counter()
+        n_steps = math.ceil(len(batches) / self.cfg.grad_accum)
+        self.model.train()
+        losses, tokens, t0, first = [], 0, time.perf_counter(), self.step
         for i, b in enumerate(batches):
             batch = collate([ds[j] for j in b], self.tok.pad_token_id, self.device)
             with torch.autocast(self.device.split(':')[0], dtype=self.dtype, enabled=self.dtype is not None):
                 loss = self.model(**batch).loss / self.cfg.grad_accum
             self.scaler.scale(loss).backward()
             tokens += int((batch['labels'] != -100).sum()) + int(batch['attention_mask'].sum())
-            if (i + 1) % self.cfg.grad_accum == 0 or i == len(batches) - 1:
-                for g in self.opt.param_groups: g['lr'] = self.lr_at(self.step)
-                self.scaler.unscale_(self.opt); torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
-                self.scaler.step(self.opt); self.scaler.update(); self.opt.zero_grad(set_to_none=True); self.step += 1
-                if on_step: on_step(self.step, loss.item() * self.cfg.grad_accum)
             losses.append(loss.item() * self.cfg.grad_accum)
+            if (i + 1) % self.cfg.grad_accum and i < len(batches) - 1: continue  # accumulate
+            for g in self.opt.param_groups: g['lr'] = self.lr_at(self.step, (self.step - first) / max(1, n_steps - 1))
+            self.scaler.unscale_(self.opt)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+            self.scaler.step(self.opt)
+            self.scaler.update()
+            self.opt.zero_grad(set_to_none=True)
+            self.step += 1
+            if on_step: on_step(self.step, losses[-1])
         dt = time.perf_counter() - t0
         return {'loss': sum(losses) / max(1, len(losses)), 'micro_batches': len(batches), 'steps': self.step,
-                'tokens_per_s': tokens / dt if dt else 0.0, 'seconds': dt}
+                'tokens_per_s': tokens / dt if dt else 0.0, 'seconds': dt, 'lr_last': self.opt.param_groups[0]['lr']}
 
 # %% ../nbs/15_train.ipynb #87c54b47
 SYNTHETIC = ('O = upscale(I, TWO)', 'O = upscale(I, THREE)', 'O = hconcat(I, I)', 'O = vconcat(I, I)',
              'O = tophalf(I)', 'O = lefthalf(I)', 'O = replace(I, ZERO, RED)', 'O = replace(I, ZERO, GREEN)')
 
-def synthetic_examples(n: int, seed: int = 0, programs=SYNTHETIC):
+def synthetic_examples(n:int,             # examples to make
+                       seed:int=0,        # the seed of the programs and grids drawn
+                       programs=SYNTHETIC # the one-line programs to draw from
+                      ):
     "`n` examples `(encoder text, program tokens)` of the task 'which of `programs` made these pairs?'."
     from codeit_nb.interpreter import run
     rng, out = random.Random(seed), []
@@ -107,7 +147,11 @@ def synthetic_examples(n: int, seed: int = 0, programs=SYNTHETIC):
         out.append((encode_pairs(pairs), program_tokens(src)))
     return out
 
-def greedy_accuracy(model, tok, examples, dec_len: int = 16) -> float:
+def greedy_accuracy(model,         # the policy
+                    tok,           # its tokenizer
+                    examples,      # `(encoder text, decoder text)` pairs
+                    dec_len:int=16 # the most tokens decoded
+                   ) -> float:
     "Exact-match accuracy of greedy decoding on `(encoder text, decoder text)` examples."
     model.eval(); enc = tok([e for e, _ in examples], return_tensors='pt', padding=True).to(model.device)
     with torch.no_grad(): out = model.generate(**enc, max_new_tokens=dec_len, do_sample=False)

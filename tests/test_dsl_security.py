@@ -2,7 +2,8 @@
 Outcome within its limits, never raises, never evaluates Python, never leaves state behind."""
 import os, sys, time
 from hypothesis import given, settings, strategies as st, HealthCheck
-from codeit_nb.dsl_core import PRIMITIVES, CONSTANTS, BUDGET
+from codeit_nb.dsl import PRIMITIVES, CONSTANTS
+from codeit_nb.dsl_registry import BUDGET
 from codeit_nb.interpreter import run, Outcome, ERROR_KINDS
 from codeit_nb.batch import evaluate
 
