@@ -31,7 +31,7 @@ def device_default() -> str:
     "'cuda' when a GPU is visible, else 'cpu'."
     return 'cuda' if torch.cuda.is_available() else 'cpu'
 
-# %% ../nbs/15_train.ipynb #6cf944ee
+# %% ../nbs/15_train.ipynb #fc4c5d21
 def tokenize_examples(examples,    # `(encoder text, decoder text)` pairs
                       tokenizer,   # the policy's tokenizer
                       enc_len:int, # encoder tokens kept (longer texts are cut)
@@ -49,8 +49,9 @@ def length_batches(ds,                # from `tokenize_examples`
                    bucket:int=32      # micro-batches per length bucket
                   ) -> list:
     "Index lists of micro-batches, each of rows with similar encoder length, in shuffled order."
-    idx = list(range(len(ds))); rng.shuffle(idx)
-    lens = [len(x) for x in ds['input_ids']]; out = []
+    idx = list(range(len(ds)))
+    rng.shuffle(idx)
+    lens, out = [len(x) for x in ds['input_ids']], []
     for i in range(0, len(idx), batch_size * bucket):
         chunk = sorted(idx[i:i + batch_size * bucket], key=lambda j: lens[j])
         out += [chunk[k:k + batch_size] for k in range(0, len(chunk), batch_size)]
@@ -62,11 +63,13 @@ def collate(rows,       # `{'input_ids', 'labels'}` rows of a `tokenize_examples
             device:str  # where the tensors go
            ) -> dict:
     "Pad a list of `{'input_ids', 'labels'}` into tensors; label padding is -100."
-    def pad(seqs, v): m = max(map(len, seqs)); return torch.tensor([s + [v] * (m - len(s)) for s in seqs], device=device)
+    def pad(seqs, v):
+        m = max(map(len, seqs))
+        return torch.tensor([s + [v] * (m - len(s)) for s in seqs], device=device)
     ids = pad([r['input_ids'] for r in rows], pad_id)
     return {'input_ids': ids, 'attention_mask': (ids != pad_id).long(), 'labels': pad([r['labels'] for r in rows], -100)}
 
-# %% ../nbs/15_train.ipynb #25948d73
+# %% ../nbs/15_train.ipynb #8086ef5d
 class Trainer:
     "Owns the policy's optimizer and step count across calls to `train`."
     def __init__(self,
@@ -78,7 +81,8 @@ class Trainer:
                  seed:int=0                     # the seed of the batches' shuffling
                 ):
         self.model, self.tok, self.pcfg, self.cfg = model, tokenizer, policy_cfg, cfg
-        self.device = device or device_default(); self.model.to(self.device)
+        self.device = device or device_default()
+        self.model.to(self.device)
         self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.step, self.rng = 0, random.Random(seed)
         cuda = self.device.startswith('cuda')
@@ -126,7 +130,7 @@ class Trainer:
         return {'loss': sum(losses) / max(1, len(losses)), 'micro_batches': len(batches), 'steps': self.step,
                 'tokens_per_s': tokens / dt if dt else 0.0, 'seconds': dt, 'lr_last': self.opt.param_groups[0]['lr']}
 
-# %% ../nbs/15_train.ipynb #87c54b47
+# %% ../nbs/15_train.ipynb #1ba1fd0e
 SYNTHETIC = ('O = upscale(I, TWO)', 'O = upscale(I, THREE)', 'O = hconcat(I, I)', 'O = vconcat(I, I)',
              'O = tophalf(I)', 'O = lefthalf(I)', 'O = replace(I, ZERO, RED)', 'O = replace(I, ZERO, GREEN)')
 
@@ -153,7 +157,8 @@ def greedy_accuracy(model,         # the policy
                     dec_len:int=16 # the most tokens decoded
                    ) -> float:
     "Exact-match accuracy of greedy decoding on `(encoder text, decoder text)` examples."
-    model.eval(); enc = tok([e for e, _ in examples], return_tensors='pt', padding=True).to(model.device)
+    model.eval()
+    enc = tok([e for e, _ in examples], return_tensors='pt', padding=True).to(model.device)
     with torch.no_grad(): out = model.generate(**enc, max_new_tokens=dec_len, do_sample=False)
     got = tok.batch_decode(out, skip_special_tokens=True)
     return sum(g.split() == d.split() for g, (_, d) in zip(got, examples)) / len(examples)
