@@ -17,7 +17,7 @@ from .loop import Loop, LoopConfig, LOOP_PRESETS, MICRO, mutant_experiences
 from .store import RunStore
 
 # %% auto #0
-__all__ = ['LEARN_PRESETS', 'policy_fit', 'LearnConfig', 'mutation_programs', 'mutation_curve', 'bench_learn']
+__all__ = ['LEARN_PRESETS', 'policy_fit', 'LearnConfig', 'mutation_programs', 'mutation_curve', 'bench_learn', 'compare_arms']
 
 # %% ../nbs/70_learning.ipynb #b40b295b
 def policy_fit(loop: Loop,        # a prepared loop (its policy is the one measured)
@@ -77,7 +77,7 @@ def mutation_curve(cands: dict, # task id -> the mutation arm's `Candidate`s (`i
     "Tasks solved (pass@3) by the candidates of the first `m` programs, for each `m` in `marks`."
     return [len(pass_at_k({t: [c for c in cs if c.iteration < m] for t, cs in cands.items()}, tasks)) for m in marks]
 
-# %% ../nbs/70_learning.ipynb #f8379714
+# %% ../nbs/70_learning.ipynb #2397f38a
 def _codeit_curve(st: RunStore, seed_programs: int, seed_solved: int) -> list:
     "`[(programs, solved cumulative, solved policy-only this iteration)]`: after the seed, then after each iteration."
     out, n = [(seed_programs, seed_solved, 0)], seed_programs
@@ -98,7 +98,6 @@ def bench_learn(preset: str = 'cpu',   # a `LEARN_PRESETS` name
     t0 = time.perf_counter()
     loop = Loop(out / 'codeit', cfg, resume=(out / 'codeit' / 'run.db').exists(), progress=progress).prepare()
     st = loop.store
-    seed_solved = len(st.solved_tasks())
     fit = st.meta('fit')
     if fit is None:
         ids = sorted(dev_split()['train'])
@@ -107,28 +106,32 @@ def bench_learn(preset: str = 'cpu',   # a `LEARN_PRESETS` name
         fit = policy_fit(loop, [train[t] for t in ids[:lc.fit_tasks]], lc.fit_samples, seed)
         with st.transaction(): st.set_meta('fit', fit)
     loop.run()
+    return {'preset': preset, 'seed': seed, **compare_arms(loop, out, progress), 'fit': fit['fit'], 'fit_detail': fit,
+            'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
+
+def compare_arms(loop: Loop,             # a CodeIt run in `dev` mode (its completed iterations are compared)
+                 out: Path,              # where the mutation-only arm and the curve files go
+                 progress: bool = False  # progress bars
+                ) -> dict:
+    "The CodeIt run's figures beside mutation alone at the same number of programs; writes curve.csv and curve.png."
+    st, cfg = loop.store, loop.cfg
     seed_programs = len({e.program for e in st.buffer() if e.origin == 'mutation'})
-    curve = _codeit_curve(st, seed_programs, seed_solved)
-    policy_solved = st.solved_tasks(origins=('policy',))
-    cumulative = st.solved_tasks()
+    curve = _codeit_curve(st, seed_programs, len(st.solved_tasks(origins=('mutation',))))
     total = curve[-1][0]
+    arm = out / f'mutation_only-{total}'
     progs = mutation_programs(cfg, total)
-    evaluate_programs(sorted(progs, key=lambda p: (p[1], p[0])), out / 'mutation_only', loop.split, cfg.workers,
-                      progress=progress, tasks=list(loop.tasks))
+    evaluate_programs(sorted(progs, key=lambda p: (p[1], p[0])), arm, loop.split, cfg.workers, progress=progress, tasks=list(loop.tasks))
     mcands = {}
-    for c in baseline_candidates(out / 'mutation_only', loop.search): mcands.setdefault(c.task_id, []).append(c)
-    marks = [p for p, _, _ in curve]
-    mcurve = mutation_curve(mcands, loop.tasks, marks)
-    mutation_solved = pass_at_k(mcands, loop.tasks)
+    for c in baseline_candidates(arm, loop.search): mcands.setdefault(c.task_id, []).append(c)
+    mcurve = mutation_curve(mcands, loop.tasks, [p for p, _, _ in curve])
+    mutation_solved, policy_solved, cumulative = pass_at_k(mcands, loop.tasks), st.solved_tasks(origins=('policy',)), st.solved_tasks()
     rows = [{'programs': p, 'codeit_cumulative': c, 'codeit_policy_iteration': pi, 'mutation_only': m}
             for (p, c, pi), m in zip(curve, mcurve)]
     _write_curve(rows, out)
-    return {'preset': preset, 'seed': seed, 'tasks': len(loop.search), 'programs': total, 'mutation_only': len(mutation_solved),
-            'policy_only': len(policy_solved), 'cumulative': len(cumulative), 'seed_mutants': seed_solved,
+    return {'tasks': len(loop.search), 'iterations': len(st.iterations()), 'programs': total, 'mutation_only': len(mutation_solved),
+            'policy_only': len(policy_solved), 'cumulative': len(cumulative), 'seed_mutants': curve[0][1],
             'policy_unique': sorted(policy_solved - mutation_solved), 'cumulative_minus_mutation': len(cumulative) - len(mutation_solved),
-            'fit': fit['fit'], 'fit_detail': fit, 'iterations': cfg.iterations,
-            'collapse': [{k: r[k] for k in ('iteration', 'median_lines', 'identity_rate', 'copy_rate')} for r in st.iterations()],
-            'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
+            'collapse': [{k: r[k] for k in ('iteration', 'median_lines', 'identity_rate', 'copy_rate')} for r in st.iterations()]}
 
 def _write_curve(rows: list, out: Path):
     "curve.csv and curve.png: tasks solved against programs, both arms."
