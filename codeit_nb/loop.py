@@ -250,7 +250,7 @@ class Loop:
         torch.manual_seed(_seeded(self.cfg.seed, i, step))
         self.trainer.rng = random.Random(_seeded(self.cfg.seed, i, step, 'data'))
 
-# %% ../nbs/19_loop.ipynb #3987c2e0
+# %% ../nbs/19_loop.ipynb #44b82c4c
 @patch
 def _model(self: Loop):
     "The policy and trainer, from the newest checkpoint when there is one."
@@ -306,7 +306,7 @@ def prepare(self: Loop):
 @patch
 def run(self: Loop) -> list:
     "Run (or resume) every step; returns the per-iteration metrics."
-    self.prepare()
+    if not hasattr(self, 'trainer'): self.prepare()  # a caller may have prepared it (and used the policy) already
     from tqdm.auto import tqdm
     for i in tqdm(range(self.cfg.iterations), desc='meta-iterations', disable=not self.progress):
         if not self.store.done(i, 'train'): self.train_step(i)
