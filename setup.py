@@ -60,7 +60,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={'': ['*.dsl']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements, 'ray': words('ray_requirements')},  # `pip install -e '.[ray]'`: the Ray executor
     entry_points={
         'console_scripts': words('console_scripts'),
         'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"],

@@ -15,7 +15,8 @@ from .batch import LocalPool, Memo, evaluate
 ORIGINAL_SANDBOX_EXEC_PER_S = 429  # the original's SIGALRM sandbox, 2-core machine
 
 # %% auto #0
-__all__ = ['ORIGINAL_SANDBOX_EXEC_PER_S', 'bench_dsl', 'bench_mutate', 'bench_policy', 'bench_replay']
+__all__ = ['ORIGINAL_SANDBOX_EXEC_PER_S', 'bench_dsl', 'bench_mutate', 'bench_policy', 'bench_replay', 'fuzz_programs',
+           'bench_fuzz']
 
 # %% ../nbs/80_bench.ipynb #195e1f00
 def _solver_jobs():
@@ -149,3 +150,190 @@ def bench_replay(repeats: int = 3, # timed repetitions; the median is reported
         big.draw(100_000, 0, np.random.default_rng(0))
         return time.perf_counter() - t0
     return {'pool': 10**6, 'draws': 100_000, 'seconds': round(median(draw() for _ in range(repeats)), 3), 'repeats': repeats}
+
+# %% ../nbs/80_bench.ipynb #ebb2b0e2
+import faulthandler, gc, heapq, random
+from collections import Counter
+
+_GRID1 = ('rot90', 'rot180', 'rot270', 'tophalf', 'bottomhalf', 'lefthalf', 'righthalf', 'trim', 'compress', 'hmirror', 'vmirror', 'dmirror')
+_CONSUME = ('singleton(x{a})', 'equals(x{a}, x{a})', 'toset(x{a})', 'dedupe(x{a})', 'mostcommon(x{a})', 'contains(x{b}, x{a})',
+            'size(x{a})', 'order(x{a}, size)', 'remove(x{b}, x{a})')
+
+def _program(ls: list) -> str: return '\n'.join(ls + ['O = identity(I)'])
+
+def _tower(rng):
+    "A tower of deeply shared values, then a line that hashes or compares its top."
+    base, step = rng.choice([('pair(ONE, ONE)', 'pair(x{p}, x{p})'), ('pair(I, I)', 'pair(x{p}, x{p})'), ('repeat(I, TWO)', 'repeat(x{p}, TWO)'),
+                             ('repeat(ONE, TEN)', 'combine(x{p}, x{p})'), ('singleton(I)', 'singleton(x{p})'),
+                             ('pair(ORIGIN, ORIGIN)', 'repeat(x{p}, THREE)'), ('singleton(ONE)', 'pair(x{p}, x{p})')])
+    n = rng.randint(4, 110)
+    ls = ['x1 = ' + base] + [f'x{k} = ' + step.format(p=k - 1) for k in range(2, n + 1)]
+    return _program(ls + [f'x{n + 1} = ' + rng.choice(_CONSUME).format(a=n, b=n - 1)])
+
+def _twins(rng):
+    "Two equal towers built separately (distinct objects), compared."
+    n = rng.randint(4, 58) * 2 + 1
+    ls = ['x1 = pair(ONE, ONE)', 'x2 = pair(ONE, ONE)'] + [f'x{k} = pair(x{k - 2}, x{k - 2})' for k in range(3, n)]
+    return _program(ls + [f'x{n} = equals(x{n - 2}, x{n - 1})'])
+
+def _combinators(rng):
+    "A function that doubles its argument, composed with itself again and again (2^k levels), applied and hashed."
+    k = rng.randint(2, 9)
+    ls = ['x1 = ' + rng.choice(['fork(pair, identity, identity)', 'rbind(repeat, TWO)'])] + [f'x{j} = compose(x{j - 1}, x{j - 1})' for j in range(2, k + 1)]
+    u = rng.randrange(3)
+    if u == 0: ls += [f'x{k + 1} = x{k}(I)', f'x{k + 2} = singleton(x{k + 1})']
+    elif u == 1: ls += [f'x{k + 1} = singleton(I)', f'x{k + 2} = apply(x{k}, x{k + 1})', f'x{k + 3} = size(x{k + 2})']
+    else: ls += [f'x{k + 1} = x{k}(ONE)', f'x{k + 2} = equals(x{k + 1}, x{k + 1})']
+    return _program(ls)
+
+def _powers(rng):
+    "`power` of growing functions, nested."
+    ls = ['x1 = ' + rng.choice(['rbind(vconcat, I)', 'rbind(hconcat, I)', 'rbind(upscale, TWO)', 'compose(rot90, rot90)', 'fork(hconcat, identity, identity)'])]
+    for j in range(2, rng.randint(3, 7)): ls.append(f'x{j} = power(x{j - 1}, {rng.choice(["TEN", "NINE", "TWO"])})')
+    return '\n'.join(ls + [f'O = x{len(ls)}(I)'])
+
+def _types(rng):
+    "Types that double each line: `rbind(pair, x)` has type Fn[T, Tup[T]] when x has type T."
+    return _program(['x1 = rbind(pair, ONE)'] + [f'x{k} = rbind(pair, x{k - 1})' for k in range(2, rng.randint(3, 60))])
+
+def _explode(rng):
+    "Size explosions: huge counts from arithmetic, then grids and containers of that size, or doubled line after line."
+    big = rng.choice(['x1', 'x2', 'x3'])
+    head = ['x1 = multiply(TEN, TEN)', 'x2 = multiply(x1, x1)', 'x3 = multiply(x2, x1)']
+    u, n = rng.randrange(5), rng.randint(4, 16)
+    if u == 0: ls = ['x1 = hconcat(I, I)'] + [f'x{k} = {rng.choice(["hconcat", "vconcat"])}(x{k - 1}, x{k - 1})' for k in range(2, n)]
+    elif u == 1: ls = head + [f'x4 = repeat(I, {big})', 'x5 = toset(x4)']
+    elif u == 2: ls = head + [f'x4 = interval(ZERO, {big}, ONE)', 'x5 = toset(x4)'] + [f'x{k} = product(x{k - 1}, x{k - 1})' for k in range(6, n + 2)]
+    elif u == 3: ls = ['x1 = repeat(I, TEN)'] + [f'x{k} = repeat(x{k - 1}, TEN)' for k in range(2, n)]
+    else: ls = head + [f'x4 = upscale(I, {big})']
+    return _program(ls)
+
+def _hashing(rng):
+    "Values just under the caps, hashed or compared inside a combinator for every element of a container."
+    return _program(['x1 = repeat(I, NINE)', 'x2 = repeat(x1, TEN)', 'x3 = repeat(x2, TEN)',
+                     rng.choice(['x4 = lbind(contains, x3)\nx5 = pair(x3, x3)\nx6 = apply(x4, x5)',
+                                 'x4 = matcher(identity, x3)\nx5 = pair(x3, x3)\nx6 = keep(x5, x4)',
+                                 'x4 = lbind(equals, x3)\nx5 = repeat(x3, TEN)\nx6 = apply(x4, x5)',
+                                 'x4 = repeat(x3, TEN)\nx5 = toset(x4)\nx6 = dedupe(x4)'])])
+
+def _long(rng):
+    "A long chain of grid primitives (60-119 lines), each on a recent grid: mostly rotations and mirrors, some halving, concatenating, scaling."
+    n, ls = rng.randint(60, 119), []
+    for k in range(1, n + 1):
+        a = rng.choice(['I'] + [f'x{j}' for j in range(max(1, k - 5), k)])
+        r = rng.random()
+        ls.append(f'x{k} = {rng.choice(_GRID1[:3] + _GRID1[9:])}({a})' if r < 0.7 else f'x{k} = {rng.choice(_GRID1)}({a})' if r < 0.8
+                  else f'x{k} = {rng.choice(["hconcat", "vconcat"])}({a}, {a})' if r < 0.95
+                  else f'x{k} = {rng.choice(["upscale", "downscale"])}({a}, {rng.choice(["TWO", "THREE"])})')
+    return '\n'.join(ls[:-1] + ['O = ' + ls[-1].split(' = ', 1)[1]])
+
+_NOISE = '()=,\n xIO0123456789_é\x00\t;:[]{}'
+
+def _garbage(rng, text: str) -> str:
+    "Program `text` corrupted: characters edited, or an argument replaced by a variable of up to thousands of digits."
+    if rng.random() < 0.15: return text.replace('I)', 'x' + '9' * rng.choice([5, 50, 5000]) + ')', 1)
+    s = list(text)
+    for _ in range(rng.randint(1, 6)):
+        i, op = rng.randrange(len(s) + 1), rng.random()
+        if op < 0.4 and s: del s[min(i, len(s) - 1)]
+        elif op < 0.8: s.insert(i, rng.choice(_NOISE))
+        elif s: s[min(i, len(s) - 1)] = rng.choice(_NOISE)
+    return ''.join(s)
+
+_ADVERSARIAL = {'tower': _tower, 'twins': _twins, 'combinators': _combinators, 'powers': _powers, 'types': _types,
+                'explode': _explode, 'hashing': _hashing, 'long': _long}
+
+# %% ../nbs/80_bench.ipynb #6abfa13d
+def fuzz_programs(n: int,     # how many programs
+                  seed: int = 0 # the same seed, the same programs
+                 ):
+    "`n` pairs `(source, program text)`: grammar-valid (random programs, solver mutants), corrupted texts and adversarial programs."
+    from codeit_nb.sampler import random_program
+    from codeit_nb.mutation import mutate
+    from codeit_nb.terms import term_index
+    rng, ix = random.Random(seed), term_index()
+    solvers = [typecheck(parse(t)) for _, t in sorted(load_solvers().items())]
+    kinds = sorted(_ADVERSARIAL)
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.2:
+            t = random_program(rng)
+            yield 'random', str(t.program) if t is not None else 'O = identity(I)'
+        elif r < 0.4:
+            m = mutate(rng.choice(solvers), rng, depth=rng.randint(1, 3), ix=ix)
+            yield 'mutant', str((m[0] if m is not None else rng.choice(solvers)).program)
+        elif r < 0.525: yield 'garbage', _garbage(rng, str(rng.choice(solvers).program))
+        else:
+            k = rng.choice(kinds)
+            yield k, _ADVERSARIAL[k](rng)
+
+# %% ../nbs/80_bench.ipynb #c98c8873
+def bench_fuzz(n: int = 100_000,    # programs
+               seed: int = 0,       # which programs
+               chunk: int = 25,     # programs run on one task (and sharing one memo) before moving to the next
+               hang_s: float = 30.0, # a program running longer than this in all ends the process with a traceback (0: no watchdog)
+               progress: bool = False # print a line every 10,000 programs
+              ) -> dict:
+    "Run `n` fuzz programs through the interpreter, the batch executor and the loop's execution path: counts, error kinds, worst wall times; raises on a crash or a disagreement."
+    from codeit_nb.interpreter import run, DEFAULT_TIMEOUT
+    from codeit_nb.scoring import run_on_task
+    from codeit_nb.replay import relabel
+    tasks = [t for _, t in sorted(arc1('training').items())]
+    rng = random.Random(seed)
+    by_source, errors, crashes, mismatches, secs = Counter(), Counter(), [], [], Counter()
+    worst_run, worst_exec, slowest, timeouts, t_start, memo, task = 0.0, 0.0, [], [], time.perf_counter(), None, None
+    pauses = [0.0, 0.0, 0.0]  # the garbage collector's: started at, longest, total (they land on whichever program runs)
+    def gc_clock(phase, info):
+        if phase == 'start': pauses[0] = time.perf_counter()
+        else: d = time.perf_counter() - pauses[0]; pauses[1] = max(pauses[1], d); pauses[2] += d
+    gc.callbacks.append(gc_clock)
+    for i, (source, text) in enumerate(fuzz_programs(n, seed)):
+        if i % chunk == 0: task, memo = rng.choice(tasks), Memo()
+        inputs = tuple(p.input for p in task.train[:2])
+        if hang_s: faulthandler.dump_traceback_later(hang_s, exit=True)
+        t0 = time.perf_counter(); walls = []
+        try:
+            t = time.perf_counter(); a = [run(text, inputs[0])]  # the interpreter: text in, then compiled once for the other input
+            if a[0].error in ('parse', 'type'): a *= len(inputs)
+            else:
+                c = compile_program(typecheck(parse(text)))
+                for g in inputs:  # one execution: the sandbox alone, less any collection that landed just after it
+                    g0, t1 = pauses[2], time.perf_counter(); o = run(c, g)
+                    worst_exec = max(worst_exec, time.perf_counter() - t1 - (pauses[2] - g0))
+                    if g is not inputs[0]: a.append(o)
+            walls.append(time.perf_counter() - t)
+            t = time.perf_counter(); b = evaluate([text], inputs, memo)[0]; walls.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            for s in run_on_task(task, [text], 'fuzz', 0, memo): relabel(task, s)
+            walls.append(time.perf_counter() - t)
+        except Exception as e:  # a crash: what the sandbox promises never happens
+            crashes.append({'source': source, 'program': text[:300], 'error': f'{type(e).__name__}: {str(e)[:200]}'}); continue
+        finally:
+            if hang_s: faulthandler.cancel_dump_traceback_later()
+        wall = time.perf_counter() - t0
+        by_source[source] += 1; secs[source] += wall
+        errors[next((o.error for o in a if not o.ok), 'ok')] += 1
+        if any(o.error == 'timeout' for o in a + b):
+            errors['any_timeout'] += 1
+            if len(timeouts) < 10: timeouts.append({'source': source, 'walls_s': [round(w, 3) for w in walls], 'program': text[:1000]})
+        elif [(o.error, o.line, o.cost) for o in a] != [(o.error, o.line, o.cost) for o in b]:
+            mismatches.append({'source': source, 'program': text[:300], 'run': [(o.error, o.line, o.cost) for o in a], 'evaluate': [(o.error, o.line, o.cost) for o in b]})
+        worst_run = max(worst_run, *walls)
+        heapq.heappush(slowest, (wall, i, source, [round(w, 3) for w in walls], len(task.train), text[:1000]))
+        if len(slowest) > 5: heapq.heappop(slowest)
+        if progress and (i + 1) % 10_000 == 0: print(f'{i + 1} programs, {time.perf_counter() - t_start:.0f} s, worst {slowest[-1][0]:.2f} s', flush=True)
+    gc.callbacks.remove(gc_clock)
+    total = time.perf_counter() - t_start
+    res = {'programs': sum(by_source.values()) + len(crashes), 'crashes': len(crashes), 'mismatches': len(mismatches),
+           'by_source': dict(sorted(by_source.items())), 'seconds_by_source': {k: round(v, 1) for k, v in sorted(secs.items())},
+           'errors': dict(sorted(errors.items())),
+           'worst_wall_per_execution_s': round(worst_exec, 3),  # one program on one input, through the sandbox (less garbage collection)
+           'worst_wall_per_path_s': round(worst_run, 3),
+           'worst_wall_per_program_s': round(max(slowest)[0], 3) if slowest else 0.0, 'wall_clock_guard_s': DEFAULT_TIMEOUT,
+           'gc_longest_pause_s': round(pauses[1], 3), 'gc_total_s': round(pauses[2], 1),
+           'seconds': round(total, 1), 'programs_per_s': round(n / total, 1), 'seed': seed,
+           'slowest': [{'wall_s': round(w, 3), 'source': src, 'paths_s': ws, 'demonstrations': nd, 'program': t}
+                       for w, _, src, ws, nd, t in sorted(slowest, reverse=True)],
+           'timeout_examples': timeouts, 'crash_examples': crashes[:5], 'mismatch_examples': mismatches[:5]}
+    if crashes or mismatches: raise AssertionError(f'fuzz: {len(crashes)} crashes, {len(mismatches)} disagreements: {res}')
+    return res

@@ -15,7 +15,8 @@ from typing import Callable
 __all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg', 'group', 'command', 'build_parser', 'main',
            'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
            'baseline_cmd', 'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
-           'bench_policy_cmd', 'bench_replay_cmd', 'bench_learn_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
+           'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_replay_cmd', 'bench_fuzz_cmd',
+           'bench_learn_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -81,12 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(_command=cmd)
     return root
 
-# %% ../nbs/90_cli.ipynb #3a711705
+# %% ../nbs/90_cli.ipynb #ceeaa8c6
 def main(argv:list[str]|None=None # the arguments after `codeit`; default `sys.argv[1:]`
         ) -> int:
     "Run the `codeit` command line `argv`; returns the exit code (0 ok, 2 bad input)."
     argv = sys.argv[1:] if argv is None else list(argv)
     from codeit_nb.data import TaskFormatError
+    from codeit_nb.program import ProgramError
     try:
         parser = build_parser()
         try: args, extra = parser.parse_known_args(argv)
@@ -97,7 +99,7 @@ def main(argv:list[str]|None=None # the arguments after `codeit`; default `sys.a
             getattr(args, '_group', parser).print_help(sys.stderr)
             return 2
         return cmd.run(args) or 0
-    except (CLIError, TaskFormatError, OSError) as e:
+    except (CLIError, TaskFormatError, ProgramError, OSError) as e:
         print(f"codeit: error: {' '.join(str(e).split())}", file=sys.stderr)  # always one line
         return 2
 
@@ -136,16 +138,21 @@ def data_info(args):
     print(f"task {t['id']} ({t['split']}): {t['train']} train, {t['test']} test; colours {t['colours']}")
     print(f"  train: {fmt(t['shapes']['train'])}\n  test:  {fmt(t['shapes']['test'])}")
 
-# %% ../nbs/90_cli.ipynb #3e36836f
+# %% ../nbs/90_cli.ipynb #a54dd9e8
+_PICTURES = ('.png', '.svg', '.pdf', '.jpg', '.jpeg')  # what matplotlib writes without extra packages
+
 @command('data show', 'draw a task (all its pairs) to a PNG file',
          arg('task', metavar='TASK', help='task id or task file'),
-         arg('--out', metavar='PNG', help='where to write the picture (default: runs/show/TASK.png)'))
+         arg('--out', metavar='PNG', help='where to write the picture (.png, .svg, .pdf, .jpg; a folder: FOLDER/TASK.png; default: runs/show/TASK.png)'))
 def data_show(args):
     "Draw a task with `save_task_png` and print the PNG's path."
     from pathlib import Path
     from codeit_nb.grids import save_task_png
     task = _find_task(args.task)
     out = Path(args.out or f"runs/show/{task.id}.png")
+    if out.is_dir(): out = out / f"{task.id}.png"  # a folder: the picture goes in it
+    if out.suffix.lower() not in _PICTURES:
+        raise CLIError(f"--out {out}: cannot draw a {out.suffix or 'suffix-less'} file (picture formats: {', '.join(_PICTURES)})")
     try: save_task_png(task, out)
     except OSError as e: raise CLIError(f"cannot write {out}: {e.strerror or e}") from None
     print(out)
@@ -186,19 +193,35 @@ def exec_program(args):
         print(f"{r['example']:>9}  {what}  (cost {r['cost']})")
     print(f"task {task.id}: {'solved' if res['solved'] else 'not solved'}")
 
-# %% ../nbs/90_cli.ipynb #a1a58802
+# %% ../nbs/90_cli.ipynb #cf3bfa81
+_ENGINE_ARGS = (arg('--executor', choices=('local', 'ray'), default='local',
+                    help="where programs run: 'local' (processes here) or 'ray' (a Ray cluster; pip install -e '.[ray]')"),
+                arg('--ray-address', default='', metavar='ADDR',
+                    help="with --executor ray: a running cluster ('auto', HOST:6379, ray://HOST:10001); default: start a local one"))
+
+def _engine(args) -> dict:
+    "The executor settings of `--executor`/`--ray-address`, checked."
+    if args.ray_address and args.executor != 'ray': raise CLIError('--ray-address needs --executor ray')
+    if args.executor == 'ray':
+        import importlib.util
+        if importlib.util.find_spec('ray') is None: raise CLIError("--executor ray: Ray is not installed (pip install -e '.[ray]')")
+    return {'engine': args.executor, 'address': args.ray_address}
+
+# %% ../nbs/90_cli.ipynb #b45f0f07
 group('solvers', 'the hand-written solvers of the ARC-AGI-1 training tasks')
 
 @command('solvers verify', 'run every solver on all its train and test examples in the sandbox',
          arg('--task', metavar='ID', nargs='*', help='only these tasks'),
-         arg('--json', action='store_true', help='print one JSON object'))
+         arg('--workers', type=int, default=1, help='worker processes'),
+         arg('--json', action='store_true', help='print one JSON object'), *_ENGINE_ARGS)
 def solvers_verify(args):
     from codeit_nb.data import arc1
     from codeit_nb.solvers import verify_solvers
     if args.task:
         unknown = [t for t in args.task if t not in arc1('training')]
         if unknown: raise CLIError(f"not ARC-AGI-1 training tasks: {' '.join(unknown)}")
-    r = verify_solvers(args.task or None)
+    if args.workers < 1: raise CLIError('--workers must be at least 1')
+    r = verify_solvers(args.task or None, args.workers, **_engine(args))
     if args.json: print(json.dumps(r)); return 0
     print(f"verified {r['verified']}, wrong {r['wrong']}, error {r['error']}, missing {r['missing']} (of {len(r['tasks'])})")
     for t, s in r['tasks'].items():
@@ -214,7 +237,7 @@ def solvers_stats(args):
     print('most used: ' + ', '.join(f'{k} {v}' for k, v in list(r['primitive_use'].items())[:15]))
     print(f"never used ({len(r['unused_primitives'])}): " + ' '.join(r['unused_primitives']))
 
-# %% ../nbs/90_cli.ipynb #57291e40
+# %% ../nbs/90_cli.ipynb #c847606c
 def _positive(args, *names):
     for n in names:
         if getattr(args, n) is not None and getattr(args, n) < 1: raise CLIError(f"--{n} must be at least 1")
@@ -225,11 +248,12 @@ def _positive(args, *names):
          arg('--seed', type=int, default=0, help='corpus seed'),
          arg('--depth', type=int, default=1, help='edits per mutant (2+: mutants of mutants)'),
          arg('--out', required=True, help='corpus directory (resumed if it exists)'),
-         arg('--json', action='store_true', help='print the totals as one JSON object'))
+         arg('--json', action='store_true', help='print the totals as one JSON object'), *_ENGINE_ARGS)
 def mutate_cmd(args):
     from codeit_nb.mutation import MutationConfig, write_corpus
     _positive(args, 'samples', 'workers', 'depth')
-    try: tot = write_corpus(MutationConfig(samples=args.samples, seed=args.seed, depth=args.depth), args.out, args.workers, not args.json)
+    cfg = MutationConfig(samples=args.samples, seed=args.seed, depth=args.depth)
+    try: tot = write_corpus(cfg, args.out, args.workers, not args.json, **_engine(args))
     except ValueError as e: raise CLIError(str(e)) from None
     print(json.dumps(tot) if args.json else '\n'.join(f'{k}: {v}' for k, v in tot.items()))
 
@@ -238,18 +262,18 @@ def mutate_cmd(args):
          arg('--workers', type=int, default=1, help='worker processes'),
          arg('--seed', type=int, default=0, help='corpus seed'),
          arg('--out', default=None, help='output directory (default runs/baseline-SAMPLES-sSEED; resumed if it exists)'),
-         arg('--json', action='store_true', help='print one JSON object'))
+         arg('--json', action='store_true', help='print one JSON object'), *_ENGINE_ARGS)
 def baseline_cmd(args):
     from codeit_nb.baseline import run_baseline
     _positive(args, 'samples', 'workers')
     out = args.out or f'runs/baseline-{args.samples}-s{args.seed}'
-    try: r = run_baseline(args.samples, out, args.workers, args.seed, progress=not args.json)
+    try: r = run_baseline(args.samples, out, args.workers, args.seed, progress=not args.json, **_engine(args))
     except ValueError as e: raise CLIError(str(e)) from None
     if args.json: print(json.dumps({k: r[k] for k in ('samples', 'solved', 'solve_rate', 'programs', 'seconds_mutation', 'seconds_evaluation')})); return 0
     print(f"mutation baseline: {r['solved']}/{r['tasks']} evaluation tasks solved ({100 * r['solve_rate']:.2f} %) "
           f"with {r['samples']} samples ({r['programs']} distinct programs); curve in {out}/curve.png")
 
-# %% ../nbs/90_cli.ipynb #714f97d5
+# %% ../nbs/90_cli.ipynb #f06c74c0
 def _overrides(groups) -> dict:
     "`NAME=VALUE` pairs of every `--set` (each may be given several times), in order."
     out = {}
@@ -275,66 +299,96 @@ def _loop_config(args, base=None):
 _SET = arg('--set', metavar='NAME=VALUE', nargs='+', action='append',
            help='override settings by (dotted) name, e.g. iterations=5 train.lr=3e-4 policy=cpu; may be repeated')
 
+def _plot(res: dict, out, default) -> str:
+    "Draw the results plot to `out` (default `default`); the line that says where it went, or why not (a run directory may be read-only)."
+    from pathlib import Path
+    from codeit_nb.loop import plot_results
+    path = Path(out or default)
+    if out and path.suffix.lower() != '.png': raise CLIError(f"--out {path}: the plot is a PNG file (name it .png)")
+    try: plot_results(res, path)
+    except OSError as e:
+        if out: raise CLIError(f"cannot write {path}: {e.strerror or e}") from None
+        return f"plot: not written ({path}: {e.strerror or e}; --out PNG writes it elsewhere)"
+    return f"plot: {path}"
+
+_CHECK = arg('--check', action='store_true', help='check the settings and the run directory, print the configuration as JSON, and stop (writes nothing)')
+
 @command('run', 'run (or resume) the CodeIt meta-loop; everything is recorded in DIR/run.db',
          arg('--preset', default=None, help='tiny (the default), cpu, gpu, paper (or micro, for tests)'),
          arg('--out', required=True, help='run directory'),
          arg('--resume', action='store_true', help='continue the run in --out from its last completed step (with --preset: start it if there is none)'),
          _SET,
          arg('--ablation', metavar='A', nargs='+', action='append', help='A1 no ExIt, A2 no relabelling, A3 no priority, A4 no pretraining, A5 one demo, A6 no mutation'),
-         arg('--json', action='store_true', help='print the results as one JSON object at the end'))
+         arg('--json', action='store_true', help='print the results as one JSON object at the end'), _CHECK)
 def run_cmd(args):
     from pathlib import Path
     import sqlite3
-    from codeit_nb.loop import Loop, results_table, format_results, plot_results, stored_config
+    from dataclasses import asdict
+    from codeit_nb.loop import Loop, results_table, format_results, stored_config, plan_run, writer_pid
     out = Path(args.out)
-    exists = (out / 'run.db').exists()
-    if args.resume and not exists and args.preset is None:  # a mistyped directory must not start a tiny run
-        raise CLIError(f"--resume: no run to resume in {out} ({out / 'run.db'} does not exist); "
-                       "give --preset to start one there, or leave out --resume")
+    pid = writer_pid(out)
+    if pid is not None: raise CLIError(f"{out} is being written by pid {pid}")  # one writer per run directory
     try:
-        if args.resume and exists:  # the stored configuration; any --preset/--set/--ablation must leave it as it is
-            stored = stored_config(out)
+        stored = stored_config(out)  # None: no run was started there
+        if args.resume and stored is None and args.preset is None:  # a mistyped directory must not start a tiny run
+            raise CLIError(f"--resume: no run to resume in {out} (no run was started there); "
+                           "give --preset to start one there, or leave out --resume")
+        if args.resume and stored is not None:  # the stored configuration; any --preset/--set/--ablation must leave it as it is
             cfg = _loop_config(args, stored) if args.preset or args.set or args.ablation else None
         else: cfg = _loop_config(args)
-        Loop(out, cfg, resume=args.resume, progress=not args.json).run()
+        if args.check:
+            print(json.dumps(asdict(plan_run(out, cfg, args.resume))))
+            return 0
+        lp = Loop(out, cfg, resume=args.resume, progress=not args.json)
+        lp.run()
+        lp.close()
     except (FileExistsError, FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
     except sqlite3.DatabaseError as e: raise CLIError(f"{out / 'run.db'}: not a readable run store ({e})") from None
     res = results_table(out)
-    plot_results(res, out / 'results.png')
+    plot = _plot(res, None, out / 'results.png')
     if args.json: print(json.dumps(res)); return 0
     print(format_results(res))
-    print(f"plot: {out / 'results.png'}")
+    print(plot)
     if ('dashboard',) in COMMANDS: print(f"inspect it: codeit dashboard {out}")
 
 @command('results', 'the per-iteration results of a run (works while it runs) and a plot of solve rate against samples',
          arg('dir', metavar='DIR', help='run directory'),
+         arg('--out', metavar='PNG', default=None, help='where to write the plot (default DIR/results.png, skipped with a note where DIR is read-only)'),
          arg('--json', action='store_true', help='print one JSON object'))
 def results_cmd(args):
     from pathlib import Path
-    from codeit_nb.loop import results_table, format_results, plot_results
+    from codeit_nb.loop import results_table, format_results
     import sqlite3
     try: res = results_table(args.dir)
     except (FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
     except sqlite3.DatabaseError as e: raise CLIError(f"{Path(args.dir) / 'run.db'}: not a readable run store ({e})") from None
     if args.json: print(json.dumps({k: v for k, v in res.items() if k != 'config'})); return 0
-    plot_results(res, Path(args.dir) / 'results.png')
+    plot = _plot(res, args.out, Path(args.dir) / 'results.png')
     print(format_results(res))
-    print(f"plot: {Path(args.dir) / 'results.png'}")
+    print(plot)
 
 @command('pretrain', 'seed the buffer and pretrain a policy on solvers and mutants (a run with no meta-iterations)',
          arg('--preset', default='tiny', help='loop preset whose policy and data sizes to use'),
          arg('--out', required=True, help='run directory; the checkpoint lands in OUT/ckpt/pretrain'),
-         _SET)
+         _SET, _CHECK)
 def pretrain_cmd(args):
-    from dataclasses import replace
-    from codeit_nb.loop import Loop
+    from dataclasses import replace, asdict
+    import sqlite3
+    from codeit_nb.loop import Loop, plan_run
     args.ablation = None
     cfg = replace(_loop_config(args), iterations=0)
-    try: Loop(args.out, cfg).run()
-    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
+    try:
+        if args.check:
+            print(json.dumps(asdict(plan_run(args.out, cfg))))
+            return 0
+        lp = Loop(args.out, cfg)
+        lp.run()
+        lp.close()
+    except (FileExistsError, FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
+    except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #5a0a25da
+# %% ../nbs/90_cli.ipynb #98da824d
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -364,10 +418,51 @@ def bench_policy_cmd(args):
     if args.preset not in POLICY_PRESETS: raise CLIError(f"unknown policy preset {args.preset!r} (presets: {', '.join(POLICY_PRESETS)})")
     _bench(args, lambda **kw: bench_policy(preset=args.preset, **kw))
 
+@command('bench sampling', 'constrained vs unconstrained sampling of one model and batch (same steps): seconds, ratio, programs/s',
+         arg('--preset', nargs='+', default=['tiny'], help='policy presets: tiny, cpu, gpu, paper (default tiny)'),
+         arg('--repeats', type=int, default=3, help='timed repetitions (median reported)'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_sampling_cmd(args):
+    from codeit_nb.sampling import bench_constraint
+    from codeit_nb.policy import POLICY_PRESETS
+    bad = [p for p in args.preset if p not in POLICY_PRESETS]
+    if bad: raise CLIError(f"unknown policy preset {bad[0]!r} (presets: {', '.join(POLICY_PRESETS)})")
+    _positive(args, 'repeats')
+    r = {p: bench_constraint(p, args.repeats) for p in args.preset}
+    print(json.dumps(r) if args.json else '\n'.join(f'{p}: {v}' for p, v in r.items()))
+
+@command('bench ray', 'the same job on the local pool and on a local Ray cluster, per number of workers: seconds, overhead, scaling',
+         arg('--workers', type=int, nargs='+', default=[1, 2], help='pool sizes (default 1 2)'),
+         arg('--tasks', type=int, default=32, help='jobs: every solver on one training task each'),
+         arg('--repeats', type=int, default=3, help='timed repetitions (median reported)'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_ray_cmd(args):
+    import importlib.util
+    if importlib.util.find_spec('ray') is None: raise CLIError("bench ray: Ray is not installed (pip install -e '.[ray]')")
+    if min(args.workers) < 1: raise CLIError('--workers must be at least 1')
+    _positive(args, 'tasks', 'repeats')
+    from codeit_nb.ray_pool import bench_executors
+    r = bench_executors(tuple(args.workers), args.tasks, args.repeats)
+    print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items()))
+
 @command('bench replay', 'seconds to draw 100,000 experiences from a policy pool of 1,000,000 by priority', *_BENCH_ARGS)
 def bench_replay_cmd(args):
     from codeit_nb.bench import bench_replay
     _bench(args, bench_replay)
+
+@command('bench fuzz', 'the sandbox under fuzzing: N generated programs, grammar-valid and adversarial, through every execution path',
+         arg('--n', type=int, default=100_000, help='programs (default 100,000)'),
+         arg('--seed', type=int, default=0, help='which programs'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_fuzz_cmd(args):
+    "Run `bench_fuzz`; exit 1 (one line on stderr) if a program crashed a path or two paths disagreed."
+    from codeit_nb.bench import bench_fuzz
+    _positive(args, 'n')
+    try: r = bench_fuzz(args.n, args.seed, progress=not args.json)
+    except AssertionError as e:
+        print(f"codeit: fuzz failed: {' '.join(str(e).split())[:2000]}", file=sys.stderr)
+        return 1
+    print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items()))
 
 @command('bench learn', 'the learning benchmark: the CodeIt loop beside mutation alone on the dev-val tasks, at equal programs',
          arg('--preset', default='cpu', help='micro (tests), cpu (an hour on 2 cores), gpu'),
@@ -395,12 +490,13 @@ def bench_dashboard_cmd(args):
     r = bench_dashboard(args.repeats, args.samples, args.dir)
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items()))
 
-# %% ../nbs/90_cli.ipynb #e852619a
+# %% ../nbs/90_cli.ipynb #548800ec
 DASHBOARD_ARGS = (arg('dir', metavar='DIR', help='run directory (its run.db may not exist yet)'),
                   arg('--port', type=int, default=5006, help='port to listen on (default 5006)'),
-                  arg('--address', default='127.0.0.1', help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)'),
+                  arg('--address', default='127.0.0.1', help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface, which needs --basic-auth)'),
                   arg('--period', type=float, default=2.0, help='seconds between looks at the run (default 2)'),
-                  arg('--show', action='store_true', help='open the page in a browser on this machine'))  # the server's options: `codeit_nb.dashboard.main` parses them too
+                  arg('--show', action='store_true', help='open the page in a browser on this machine'),
+                  arg('--basic-auth', metavar='FILE', help='JSON file {"user": "password", ...}: the page asks for a login (required with an --address off loopback)'))  # the server's options: `codeit_nb.dashboard.main` parses them too
 
 def _command_line(args, specs) -> list:
     "The arguments that parse back to `args` under `specs` (`arg(...)`s): positionals, then every option."
@@ -412,26 +508,33 @@ def _command_line(args, specs) -> list:
         elif v is not None: out += [flags[0], str(v)]
     return out
 
+def _check_login_file(path) -> None:
+    "Refuse (CLIError) a `--basic-auth` file that is not a small JSON object of user names to non-empty passwords."
+    import json, os, stat
+    try: st = os.stat(path)
+    except OSError as e: raise CLIError(f"--basic-auth {path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > 1_000_000: raise CLIError(f"--basic-auth {path}: not a regular file under 1 MB")
+    try: users = json.loads(open(path, encoding='utf-8').read())
+    except (OSError, UnicodeDecodeError, ValueError): users = None
+    if not (isinstance(users, dict) and users and all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in users.items())):
+        raise CLIError(f'--basic-auth {path}: must be a JSON object of user names to passwords, e.g. {{"me": "a long secret"}}')
+
 @command('dashboard', 'serve the live, read-only dashboard of a run directory in the browser (until Ctrl-C)', *DASHBOARD_ARGS)
 def dashboard_cmd(args):
-    import signal, socket, subprocess
+    import ipaddress, os, socket
     from pathlib import Path
     d = Path(args.dir)
     if not d.is_dir(): raise CLIError(f"{d}: no such run directory")
     if not 1 <= args.port <= 65535: raise CLIError(f"--port {args.port}: must be between 1 and 65535")
     if not args.period > 0: raise CLIError(f"--period {args.period:g}: must be a positive number of seconds")
+    try: loopback = args.address.lower() == 'localhost' or ipaddress.ip_address(args.address.strip('[]')).is_loopback
+    except ValueError: loopback = False
+    if not loopback and args.basic_auth is None:
+        raise CLIError(f"--address {args.address}: listening off loopback needs --basic-auth FILE (a JSON file of user names to passwords)")
+    if args.basic_auth is not None: _check_login_file(args.basic_auth)
     try:
         with socket.socket(socket.AF_INET6 if ':' in args.address else socket.AF_INET) as s: s.bind((args.address, args.port))
     except OSError as e: raise CLIError(f"cannot listen on {args.address}:{args.port}: {e.strerror or e}") from None
-    host = 'localhost' if args.address in ('0.0.0.0', '::') else args.address
-    print(f"dashboard of {d} at http://{host}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    p = subprocess.Popen([sys.executable, '-c', 'from codeit_nb.dashboard import main; main()', *_command_line(args, DASHBOARD_ARGS)])
-    def stop(*_): raise KeyboardInterrupt
-    old = signal.signal(signal.SIGTERM, stop)  # `kill` stops the server too
-    try: return p.wait()
-    except KeyboardInterrupt:
-        p.terminate()
-        try: p.wait(10)
-        except subprocess.TimeoutExpired: p.kill()
-        return 0
-    finally: signal.signal(signal.SIGTERM, old)
+    sys.stdout.flush(); sys.stderr.flush()
+    argv = [sys.executable, '-c', 'from codeit_nb.dashboard import main; main()', *_command_line(args, DASHBOARD_ARGS)]
+    os.execv(sys.executable, argv)  # this process becomes the server: nothing is left behind when it is killed

@@ -10,11 +10,13 @@ from typing import Callable
 from .dsl_types import parse_sig, show_type, Fn
 
 # %% auto #0
-__all__ = ['MAX_SIDE', 'MAX_CELLS', 'MAX_CONTAINER', 'MAX_INT', 'BUDGET', 'PRIMITIVES', 'CONSTANTS', 'DSLLimit', 'BudgetExceeded',
-           'WallTimeout', 'check_size', 'check_dims', 'check_int', 'charge', 'value_size', 'Primitive', 'prim', 'const']
+__all__ = ['MAX_SIDE', 'MAX_CELLS', 'MAX_CONTAINER', 'MAX_INT', 'MAX_NODES', 'BUDGET', 'PRIMITIVES', 'CONSTANTS', 'DSLLimit',
+           'BudgetExceeded', 'WallTimeout', 'check_size', 'check_dims', 'check_int', 'charge', 'value_size',
+           'tree_size', 'Primitive', 'prim', 'const']
 
-# %% ../nbs/03_dsl_registry.ipynb #0897e3fc
+# %% ../nbs/03_dsl_registry.ipynb #0c82fd2b
 MAX_SIDE, MAX_CELLS, MAX_CONTAINER, MAX_INT = 120, 8100, 10_000, 10**6
+MAX_NODES = 250_000  # nodes of one value seen as a tree: what hashing or comparing it may visit
 
 class DSLLimit(Exception):
     "A value would exceed one of the interpreter's caps."
@@ -44,11 +46,11 @@ def check_int(x: int) -> int:
     if -MAX_INT <= x <= MAX_INT: return x
     raise DSLLimit(f'integer {x} exceeds {MAX_INT}')
 
-# %% ../nbs/03_dsl_registry.ipynb #743f3bdc
+# %% ../nbs/03_dsl_registry.ipynb #6168ffaa
 class _Budget:
     "The running program's remaining cost, its deadline, and whether its alarm may still fire."
-    __slots__ = ('left', 'deadline', 'ticks', 'armed')
-    def __init__(self): self.left, self.deadline, self.ticks, self.armed = float('inf'), float('inf'), 0, False
+    __slots__ = ('left', 'deadline', 'ticks', 'armed', 'sizes')
+    def __init__(self): self.left, self.deadline, self.ticks, self.armed, self.sizes = float('inf'), float('inf'), 0, False, {}
 
 BUDGET = _Budget()
 
@@ -67,6 +69,37 @@ def value_size(v) -> int:
     if t is frozenset: return len(v)
     if t is tuple: return len(v) * len(v[0]) if v and type(v[0]) is tuple else len(v)
     return 1
+
+# %% ../nbs/03_dsl_registry.ipynb #fc673a72
+def _too_big(n: int):
+    raise DSLLimit(f'value of more than {MAX_NODES} nodes (counting shared parts each time they are reached)')
+
+def tree_size(v) -> int:
+    "Nodes of value `v` as a tree: 1 for a number or a function, 1 + its elements' for a container; `DSLLimit` past `MAX_NODES`."
+    t = type(v)
+    if t is not tuple and t is not frozenset: return 1
+    hit = BUDGET.sizes.get(id(v))
+    if hit is not None: return hit[0]
+    n = len(v)
+    if not n: return 1
+    e = v[0] if t is tuple else next(iter(v))
+    te = type(e)
+    if te is not tuple and te is not frozenset:  # numbers, or a cell (colour, vector): a tuple's elements share a type
+        return 2 + tree_size(v[1]) if t is tuple and n == 2 and type(v[1]) is tuple else 1 + n
+    if e:
+        f = e[0] if te is tuple else next(iter(e))
+        if type(f) is not tuple and type(f) is not frozenset:
+            if te is tuple and len(e) == 2 and type(e[1]) is tuple: s = 1 + 5 * n  # cells
+            else: s = 1 + n + sum(map(len, v))  # containers of numbers: a grid's rows, vectors
+            if s > MAX_NODES: _too_big(s)
+            if n > 64: BUDGET.sizes[id(v)] = (s, v)
+            return s
+    s = 1
+    for x in v:
+        s += tree_size(x)
+        if s > MAX_NODES: _too_big(s)
+    BUDGET.sizes[id(v)] = (s, v)
+    return s
 
 # %% ../nbs/03_dsl_registry.ipynb #6a3e332b
 @dataclass(frozen=True)

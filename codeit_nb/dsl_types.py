@@ -93,7 +93,7 @@ def parse_sig(text: str):
     if toks: raise ValueError(f"bad signature {text!r}: trailing {toks}")
     return tuple(params), res
 
-# %% ../nbs/02_dsl_types.ipynb #d955aec0
+# %% ../nbs/02_dsl_types.ipynb #c8078ef0
 _ids = count()
 _GROUND = {}
 
@@ -117,11 +117,14 @@ def fresh(t, m=None):
 
 def tvars(t) -> set:
     "The type variables in term `t`."
-    if isinstance(t, TVar): return {t}
-    if isinstance(t, str): return set()
-    return set().union(*(tvars(a) for a in t)) if t else set()
+    out, stack = set(), [t]
+    while stack:  # iterative: it runs on every line's type, and types may be deep
+        t = stack.pop()
+        if type(t) is tuple: stack.extend(t)
+        elif type(t) is TVar: out.add(t)
+    return out
 
-# %% ../nbs/02_dsl_types.ipynb #5e51b2df
+# %% ../nbs/02_dsl_types.ipynb #625f2287
 def walk(t, s):
     "Resolve `t` through substitution `s` at the top level."
     while isinstance(t, TVar) and t in s: t = s[t]
@@ -157,9 +160,13 @@ def kinds(t, s=None) -> frozenset:
     return frozenset({head})
 
 def _occurs(v, t, s):
-    t = walk(t, s)
-    if t is v: return True
-    return isinstance(t, tuple) and any(_occurs(v, a, s) for a in t)
+    stack = [t]
+    while stack:
+        t = stack.pop()
+        while type(t) is TVar and t in s: t = s[t]
+        if t is v: return True
+        if type(t) is tuple: stack.extend(t)
+    return False
 
 def _bind(v, t, s) -> bool:
     if isinstance(t, TVar):

@@ -177,7 +177,7 @@ def mutants_of(parent:str,             # the solver's task id, recorded in each 
                      'n_train': len(inputs) if n_train is None else n_train, 'equivalent': eq})
     return rows, counts
 
-# %% ../nbs/09_mutation.ipynb #681c4347
+# %% ../nbs/09_mutation.ipynb #bd15ead9
 SHARD = 32  # attempts per shard
 
 @dataclass(frozen=True)
@@ -224,7 +224,9 @@ def _write_shard(out: Path, s: int, rows: list, counts: dict):
 def write_corpus(cfg:MutationConfig, # what to generate
                  out,                # the corpus directory: shards and `corpus.json`
                  workers:int=1,      # worker processes
-                 progress:bool=True  # show a progress bar
+                 progress:bool=True, # show a progress bar
+                 engine:str='local', # where the shards are made: 'local' or 'ray' (see `executor`)
+                 address:str=''      # with 'ray': a running cluster ('' starts a local one)
                 ) -> dict:
     "Write (or resume) the mutated-task corpus of `cfg` into directory `out`; returns the totals."
     from codeit_nb.solvers import load_solvers
@@ -241,7 +243,7 @@ def write_corpus(cfg:MutationConfig, # what to generate
     specs = [_shard_spec(cfg, s, parents)[:4] + (cfg.depth, cfg.weights) for s in todo]
     from tqdm.auto import tqdm
     bar = tqdm(total=n, initial=n - len(todo), desc='mutating', unit='shard', disable=not progress)
-    with executor(workers) as ex:
+    with executor(workers, engine, address) as ex:
         for s, rows, counts in ex.imap_unordered(_run_shard, specs):
             _write_shard(out, s, rows, counts); bar.update(1)
     bar.close()

@@ -10,11 +10,11 @@ from .dsl_types import Grid, Fn, TVar, fresh, unify, unify_into, resolve, walk, 
 from .dsl import PRIMITIVES, CONSTANTS
 
 # %% auto #0
-__all__ = ['MAX_LINES', 'MAX_ARGS', 'MAX_TEXT', 'Line', 'Program', 'ProgramError', 'parse', 'Typed', 'name_type', 'typecheck',
-           'check']
+__all__ = ['MAX_LINES', 'MAX_ARGS', 'MAX_TEXT', 'MAX_TYPE', 'Line', 'Program', 'ProgramError', 'parse', 'Typed', 'name_type',
+           'typecheck', 'check']
 
-# %% ../nbs/04_program.ipynb #afec42f1
-MAX_LINES, MAX_ARGS, MAX_TEXT = 120, 4, 20_000
+# %% ../nbs/04_program.ipynb #a4bf6e31
+MAX_LINES, MAX_ARGS, MAX_TEXT, MAX_TYPE = 120, 4, 20_000, 200  # MAX_TYPE: terms in one line's type
 
 @dataclass(frozen=True)
 class Line:
@@ -38,7 +38,7 @@ class ProgramError(ValueError):
         where = f'line {line}' + (f', argument {arg}' if arg else '') + ': ' if line else ''
         super().__init__(where + msg)
 
-# %% ../nbs/04_program.ipynb #cc2d39fd
+# %% ../nbs/04_program.ipynb #bdec306b
 _LINE = re.compile(r'\s*(\w+)\s*=\s*(\w+)\s*\(([^()]*)\)\s*')
 _NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 
@@ -48,8 +48,8 @@ def _check_name(name, k, line_no, arg_no):
     if not _NAME.fullmatch(name): raise ProgramError('parse', f'bad name {name[:40]!r}', line_no, arg_no)
     if name == 'I' or name in CONSTANTS or name in PRIMITIVES: return
     if name[0] == 'x' and name[1:].isdigit() and name[1] != '0':
-        if int(name[1:]) < k: return
-        raise ProgramError('parse', f'{name} is used before it is assigned', line_no, arg_no)
+        if len(name) <= 4 and int(name[1:]) < k: return  # at most 3 digits (MAX_LINES < 1000): `int` of 5,000 digits raises
+        raise ProgramError('parse', f'{name[:40]} is used before it is assigned', line_no, arg_no)
     raise ProgramError('parse', f'unknown name {name[:40]!r}', line_no, arg_no)
 
 def parse(text: str) -> Program:
@@ -65,7 +65,7 @@ def parse(text: str) -> Program:
         if not m: raise ProgramError('parse', f'expected `{_target(k, len(rows))} = primitive(arguments)`, got {row.strip()[:60]!r}', k)
         target, fn, rest = m.groups()
         if target != _target(k, len(rows)):
-            raise ProgramError('parse', f'line assigns {target!r}, expected {_target(k, len(rows))!r}', k)
+            raise ProgramError('parse', f'line assigns {target[:40]!r}, expected {_target(k, len(rows))!r}', k)
         args = tuple(a.strip() for a in rest.split(',')) if rest.strip() else ()
         if len(args) > MAX_ARGS: raise ProgramError('parse', f'{len(args)} arguments (at most {MAX_ARGS})', k)
         if not (fn in PRIMITIVES or (fn[0] == 'x' and fn[1:].isdigit())):
@@ -75,7 +75,7 @@ def parse(text: str) -> Program:
         lines.append(Line(target, fn, args))
     return Program(tuple(lines))
 
-# %% ../nbs/04_program.ipynb #f55e079a
+# %% ../nbs/04_program.ipynb #f0c0c656
 @dataclass(frozen=True)
 class Typed:
     "A type-checked program with the inferred type of every line's value."
@@ -90,9 +90,24 @@ def name_type(name: str, env: dict):
     return fresh(PRIMITIVES[name].type)
 
 def _generalize(t, s, env_vars):
-    "`t` resolved, with the variables of a function type not fixed by earlier lines marked for renaming."
-    t = resolve(t, s)
+    "Resolved type `t`, with the variables of a function type not fixed by earlier lines marked for renaming."
     return (t, tvars(t) - env_vars) if not isinstance(t, TVar) and t[0] == 'Fn' else (t, set())
+
+def _resolved(t, s, k: int, target: str):
+    "`resolve(t, s)`, or a `ProgramError` at line `k` as soon as it has more than `MAX_TYPE` constructors (before it is built)."
+    left = [MAX_TYPE]
+    def go(t):
+        while type(t) is TVar and t in s: t = s[t]
+        if type(t) is not tuple: return t
+        left[0] -= 1
+        if left[0] < 0: raise ProgramError('type', f'the type of {target} is too large (over {MAX_TYPE} terms)', k)
+        return tuple([a if type(a) is str else go(a) for a in t])
+    return go(t)
+
+def _shown(t, s) -> str:
+    "`show_type(t, s)` for a message: at most 120 characters."
+    x = show_type(t, s)
+    return x if len(x) <= 120 else x[:117] + '...'
 
 def _instance(scheme):
     t, gen = scheme
@@ -111,18 +126,18 @@ def typecheck(program: Program, output: bool = True) -> Typed:
             ft = walk(_instance(env[ln.fn]), s)
             params = [TVar(f'a{i}') for i in range(len(ln.args))]; ret = TVar('r')
             if not unify_into(ft, Fn(*params, ret), s):
-                raise ProgramError('type', f'{ln.fn} has type {show_type(ft, s)}, not a function of {len(ln.args)} arguments', k)
+                raise ProgramError('type', f'{ln.fn} has type {_shown(ft, s)}, not a function of {len(ln.args)} arguments', k)
         for i, (a, pt) in enumerate(zip(ln.args, params), 1):
             at = _instance(env[a]) if a in env else name_type(a, env)
             n = len(s)
             if not unify_into(pt, at, s):
                 for v in list(s)[n:]: del s[v]  # bindings only add keys: undo them, so the message shows the types before the clash
-                raise ProgramError('type', f'{ln.fn} expects {show_type(pt, s)}, got {a} of type {show_type(at, s)}', k, i)
-        env[ln.target] = _generalize(ret, s, fixed); out.append(ret)
+                raise ProgramError('type', f'{ln.fn} expects {_shown(pt, s)}, got {a} of type {_shown(at, s)}', k, i)
+        env[ln.target] = _generalize(_resolved(ret, s, k, ln.target), s, fixed); out.append(ret)
         if not env[ln.target][1]: fixed |= tvars(env[ln.target][0])
     if output and unify(out[-1], Grid, s) is None:
-        raise ProgramError('type', f'the output O must be a Grid, not {show_type(out[-1], s)}', len(program.lines))
-    return Typed(program, tuple(resolve(t, s) for t in out))
+        raise ProgramError('type', f'the output O must be a Grid, not {_shown(out[-1], s)}', len(program.lines))
+    return Typed(program, tuple(_resolved(t, s, k, ln.target) for k, (t, ln) in enumerate(zip(out, program.lines), 1)))  # later lines may have grown it
 
 def check(text: str) -> Typed:
     "Parse and type-check program `text`."

@@ -46,7 +46,7 @@ def pass_at_k(cands_by_task: dict, tasks: dict, k: int = 3) -> set:
     "Ids of the tasks solved by one of their top-`k` candidates."
     return {t for t, cs in cands_by_task.items() if t in tasks and any(solves_test(c, tasks[t]) for c in top_k(cs, k))}
 
-# %% ../nbs/10_scoring.ipynb #740e4c16
+# %% ../nbs/10_scoring.ipynb #539ab9a8
 SEARCH_BUDGET = 5_000  # cost units per program and input during search
 _COMPILED = {}
 
@@ -54,7 +54,7 @@ def compiled(text: str) -> Compiled | None:
     "Program `text` parsed, type-checked and compiled, cached per process; None if it is not a valid program."
     c = _COMPILED.get(text, False)
     if c is False:
-        if len(_COMPILED) > 100_000: _COMPILED.clear()
+        if len(_COMPILED) > 20_000: _COMPILED.clear()  # ~9 kB each: a bounded heap keeps garbage collection short on long runs
         try: c = compile_program(typecheck(parse(text)))
         except ProgramError: c = None
         _COMPILED[text] = c

@@ -32,7 +32,7 @@ def load_solvers() -> dict[str, str]:
     "All solver texts by task id."
     return {i: load_solver(i) for i in solver_ids()}
 
-# %% ../nbs/07_solvers.ipynb #3903b25b
+# %% ../nbs/07_solvers.ipynb #a2618a01
 def check_solver(task: Task, text: str) -> dict:
     "Run program `text` on every pair of `task`: status ('verified', 'wrong', 'error') and per-example outcomes."
     try: c = compile_program(typecheck(parse(text)))
@@ -46,10 +46,22 @@ def check_solver(task: Task, text: str) -> dict:
             'examples': [{'ok': o.ok, 'exact': x, 'error': o.error} for o, x in zip(outs, exact)],
             'outcomes': outs}
 
-def verify_solvers(ids=None) -> dict:
+def _verify_job(task_id: str) -> str:
+    "The status of one task's solver, in a worker."
+    return check_solver(arc1('training')[task_id], load_solver(task_id))['status']
+
+def verify_solvers(ids=None,           # training task ids (default: all 400)
+                   workers:int=1,      # processes (local) or CPUs of a local Ray cluster
+                   engine:str='local', # where they run: 'local' or 'ray' (see `executor`)
+                   address:str=''      # with 'ray': a running cluster ('' starts a local one)
+                  ) -> dict:
     "Verify the solvers of `ids` (default: all 400 training tasks): counts and per-task status."
-    tasks = arc1('training'); ids = sorted(tasks) if ids is None else list(ids); have = set(solver_ids())
-    status = {i: (check_solver(tasks[i], load_solver(i))['status'] if i in have else 'missing') for i in ids}
+    from codeit_nb.batch import executor
+    tasks = arc1('training')
+    ids = sorted(tasks) if ids is None else list(ids)
+    have = [i for i in ids if i in set(solver_ids())]
+    with executor(workers, engine, address) as ex: found = dict(zip(have, ex.map(_verify_job, have, 8)))
+    status = {i: found.get(i, 'missing') for i in ids}
     cnt = Counter(status.values())
     return {**{k: cnt.get(k, 0) for k in ('verified', 'wrong', 'error', 'missing')}, 'tasks': status}
 

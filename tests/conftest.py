@@ -21,3 +21,19 @@ def codeit():
     def run(*args, cwd=None):
         return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
     return run
+
+
+def pytest_addoption(parser):
+    parser.addoption('--runslow', action='store_true', default=False, help='run tests marked slow (also: CODEIT_SLOW=1)')
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'slow: long benchmarks (the chaos test); skipped unless --runslow or CODEIT_SLOW=1')
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+    if config.getoption('--runslow') or os.environ.get('CODEIT_SLOW') == '1': return
+    skip = pytest.mark.skip(reason='slow: run with --runslow or CODEIT_SLOW=1')
+    for item in items:
+        if 'slow' in item.keywords: item.add_marker(skip)

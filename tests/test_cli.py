@@ -68,3 +68,71 @@ def test_no_command_shows_help(codeit):
     r = codeit()
     assert r.returncode == 2 and 'data' in r.stderr
     assert codeit('--help').returncode == 0
+
+
+# --- issue 18: settings checked before anything is written, one writer, small ones ---
+import fcntl, os, shutil, subprocess
+from pathlib import Path
+
+
+def _one_line_error(r, *names):
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.startswith('codeit: error: ') and r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr, r.stderr
+    for n in names: assert n in r.stderr, (n, r.stderr)
+
+
+def test_data_show_unknown_picture_format(codeit, tmp_path):
+    _one_line_error(codeit('data', 'show', '007bbfb7', '--out', tmp_path / 'x.weird'), 'x.weird', 'picture formats')
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_data_show_into_a_folder_prints_the_real_path(codeit, tmp_path):
+    r = codeit('data', 'show', '007bbfb7', '--out', tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert Path(r.stdout.strip()) == tmp_path / '007bbfb7.png' and (tmp_path / '007bbfb7.png').is_file()
+
+
+def test_bad_setting_does_not_poison_the_directory(codeit, tmp_path):
+    out = tmp_path / 'run'
+    _one_line_error(codeit('run', '--preset', 'micro', '--out', out, '--set', 'threads=0'), 'threads=0', '1 to 256')
+    assert not (out / 'run.db').exists()
+    _one_line_error(codeit('run', '--resume', '--out', out), 'no run to resume', 'no run was started there')
+    r = codeit('run', '--preset', 'micro', '--out', out, '--set', 'iterations=0', 'no_pretrain=true', 'mutation_candidates=false', '--json')
+    assert r.returncode == 0, r.stderr  # a fresh start works
+
+
+def test_check_writes_nothing(codeit, tmp_path):
+    r = codeit('run', '--preset', 'micro', '--out', tmp_path / 'run', '--check', '--set', 'iterations=7')
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)['iterations'] == 7 and not (tmp_path / 'run').exists()
+
+
+def _synthetic_run(d):
+    from codeit_nb.store import synthetic_store
+    synthetic_store(d, n_samples=64, n_tasks=4, iterations=2)
+    return d
+
+
+def test_second_writer_refused_naming_the_pid(codeit, tmp_path):
+    out = _synthetic_run(tmp_path / 'run')
+    with open(out / '.lock', 'a+') as f:  # this process writes the run
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB); f.write(str(os.getpid())); f.flush()
+        r = codeit('run', '--resume', '--out', out)
+        assert r.stderr == f'codeit: error: {out} is being written by pid {os.getpid()}\n' and r.returncode == 2
+        _one_line_error(codeit('run', '--resume', '--out', out, '--check'), f'pid {os.getpid()}')
+        assert codeit('results', out).returncode == 0  # readers do not take the lock
+
+
+def test_results_of_a_read_only_run_directory(codeit, tmp_path):
+    out = _synthetic_run(tmp_path / 'run')
+    ro = tmp_path / 'ro'; ro.mkdir()
+    if os.geteuid() != 0 or subprocess.run(['mount', '--bind', str(out), str(ro)]).returncode: pytest.skip('needs root to bind-mount')
+    try:
+        subprocess.run(['mount', '-o', 'remount,bind,ro', str(ro)], check=True)
+        r = codeit('results', ro)
+        assert r.returncode == 0, r.stderr
+        assert 'plot: not written' in r.stdout and '--out PNG' in r.stdout
+        r = codeit('results', ro, '--out', tmp_path / 'elsewhere.png')
+        assert r.returncode == 0 and (tmp_path / 'elsewhere.png').stat().st_size > 1000, r.stderr
+    finally: subprocess.run(['umount', str(ro)])
+    _one_line_error(codeit('results', out, '--out', tmp_path / 'plot.weird'), 'plot.weird', '.png')

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -214,9 +215,15 @@ def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
     assert first_render_seconds(run_dir)['samples'] == n
     with dashboard(run_dir) as url:
         page = chromium.new_page(viewport={'width': 1400, 'height': 1000})
+        foreign = []  # the served page loads everything from the server itself
+        page.route(re.compile(r'^(?!(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|data:|blob:)'),
+                   lambda route: (foreign.append(route.request.url), route.abort()))
         page.goto(url)
         page.get_by_text('iterations done: 5 / 5').wait_for(timeout=30_000)
         assert status_numbers(page) == (5, n, len(solved), 100)
+        tab(page, 'Tasks')
+        page.locator('img.arcgrid').first.wait_for(timeout=30_000)
+        assert not foreign, foreign[:5]
         with urllib.request.urlopen(url, timeout=30) as r: assert r.status == 200 and b'<html' in r.read().lower()  # a second session
         page.screenshot(path=str(shots / 'synthetic-overview.png'))
         page.close()
@@ -224,3 +231,120 @@ def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
     assert b['samples'] == n and b['store_written_s'] is None
     assert all(isinstance(b[k], float) and b[k] > 0 for k in ('build_s', 'models_s', 'first_render_s', 'served_first_s', 'served_next_s')), b
     st.close()
+
+
+# --- serving safely (issue 18, item 9): login off loopback, known host names only, no orphan server, a true banner ---
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    import socket
+    with socket.socket() as s: return s.connect_ex(('127.0.0.1', port)) == 0
+
+
+def _children(pid: int) -> list:
+    "Pids of the direct children of `pid` (Linux /proc), to clean up after a failing test."
+    try: return [int(c) for t in Path(f'/proc/{pid}/task').iterdir() for c in (t / 'children').read_text().split()]
+    except OSError: return []
+
+
+@contextmanager
+def _codeit_dashboard(run_dir, *extra, port=None):
+    "`codeit dashboard RUN_DIR --port P EXTRA...` as a subprocess; yields (process, port, log path) once the page answers."
+    port = port or _free_port()
+    log = Path(run_dir).parent / f'dashboard-{port}.log'
+    with open(log, 'w') as out:
+        p = subprocess.Popen([codeit_exe(), 'dashboard', str(run_dir), '--port', str(port), *map(str, extra)],
+                             stdout=out, stderr=subprocess.STDOUT)
+    kids = []
+    try:
+        deadline = time.time() + 90
+        while not _listening(port):
+            assert p.poll() is None and time.time() < deadline, f'the dashboard did not start: {log.read_text()}'
+            time.sleep(0.2)
+        kids = _children(p.pid)
+        yield p, port, log
+    finally:
+        for pid in [p.pid, *kids]:
+            try: os.kill(pid, 9)
+            except OSError: pass
+        p.wait()
+
+
+def _get(url, host=None, opener=None, data=None):
+    "(status, final url, body) of a request to `url`, with another `Host` header if given."
+    req = urllib.request.Request(url, data=data, headers={'Host': host} if host else {})
+    try:
+        with (opener or urllib.request.build_opener()).open(req, timeout=30) as r: return r.status, r.geturl(), r.read().decode()
+    except urllib.error.HTTPError as e: return e.code, url, e.read().decode()
+
+
+def test_dashboard_off_loopback_needs_a_login(tmp_path, codeit):
+    "`--address 0.0.0.0` without `--basic-auth` is refused with one line (it used to serve every interface to anyone)."
+    p = subprocess.Popen([codeit_exe(), 'dashboard', str(tmp_path), '--address', '0.0.0.0', '--port', str(_free_port())],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try: out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # it serves: stop it, and whatever it started
+        for pid in [*_children(p.pid), p.pid]: os.kill(pid, 9)
+        out, err = p.communicate()
+    assert (p.returncode, out) == (2, ''), (p.returncode, out, err)
+    assert err == ('codeit: error: --address 0.0.0.0: listening off loopback needs --basic-auth FILE '
+                   '(a JSON file of user names to passwords)\n'), err
+    (tmp_path / 'users.json').write_text('{"me": ""}')
+    r = codeit('dashboard', tmp_path, '--address', '0.0.0.0', '--basic-auth', tmp_path / 'users.json')
+    assert r.returncode == 2 and r.stderr.startswith('codeit: error: --basic-auth ') and r.stderr.count('\n') == 1, r.stderr
+
+
+def test_dashboard_off_loopback_asks_for_the_login(tmp_path):
+    "With `--basic-auth`, every interface is served, the page asks for a login, and the banner names where it listens."
+    import http.cookiejar
+    import socket
+    from urllib.parse import urlencode
+    from codeit_nb.store import synthetic_store
+    synthetic_store(tmp_path / 'run', n_samples=60, n_tasks=3, iterations=1)
+    (tmp_path / 'users.json').write_text('{"me": "a long secret"}')
+    with _codeit_dashboard(tmp_path / 'run', '--address', '0.0.0.0', '--basic-auth', tmp_path / 'users.json') as (p, port, log):
+        banner = log.read_text().splitlines()[0]
+        assert banner.startswith(f'dashboard of {tmp_path / "run"} at http://{socket.gethostname()}:{port}/ '
+                                 f'(listening on every interface, 0.0.0.0:{port})'), banner
+        assert 'localhost' not in banner, banner
+        url = f'http://127.0.0.1:{port}/'
+        status, where, body = _get(url)  # no login yet: the login page
+        assert status == 200 and '/login' in where and 'password' in body.lower(), (status, where, body[:300])
+        assert not re.findall(r'(?:src|href)="(?:https?:)?//', body), 'the login page loads nothing from another host'
+        status, where, body = _get(url + 'login', data=urlencode({'username': 'me', 'password': 'wrong'}).encode())
+        assert '/login' in where and 'Invalid' in body, (status, where)
+        jar = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        status, where, body = _get(url + 'login', opener=jar, data=urlencode({'username': 'me', 'password': 'a long secret'}).encode())
+        assert status == 200 and '/login' not in where and 'bokeh' in body.lower(), (status, where, body[:300])
+        assert _get(url, opener=jar)[0] == 200
+        assert _get(url, host='evil.example', opener=jar)[0] == 403  # a login does not open other host names
+
+
+def test_dashboard_refuses_other_host_names(tmp_path):
+    "On loopback a request naming another host (DNS rebinding: evil.example resolving to 127.0.0.1) gets 403, not the page."
+    (tmp_path / 'run').mkdir()
+    with _codeit_dashboard(tmp_path / 'run') as (p, port, log):
+        url = f'http://127.0.0.1:{port}/'
+        assert _get(url)[0] == 200
+        assert _get(url, host=f'localhost:{port}')[0] == 200
+        assert _get(url, host=f'evil.example:{port}')[0] == 403
+        assert _get(url + 'ws', host='evil.example')[0] == 403  # the websocket endpoint too
+        assert _get(url + 'static/js/bokeh.min.js', host='evil.example')[0] == 403  # and static files
+
+
+def test_killed_dashboard_leaves_no_server(tmp_path):
+    "`kill -9` of `codeit dashboard` stops the server: nothing keeps listening on its port."
+    (tmp_path / 'run').mkdir()
+    with _codeit_dashboard(tmp_path / 'run') as (p, port, log):
+        assert log.read_text().startswith(f'dashboard of {tmp_path / "run"} at http://127.0.0.1:{port}/ (Ctrl-C stops it)')
+        os.kill(p.pid, 9)
+        p.wait(10)
+        deadline = time.time() + 10
+        while _listening(port) and time.time() < deadline: time.sleep(0.2)
+        assert not _listening(port), f'port {port} still served after kill -9 of codeit dashboard (pid {p.pid})'

@@ -95,3 +95,68 @@ def test_dev_split_file_matches_rule():
     assert (len(split['train']), len(split['val'])) == (320, 80)
     assert not set(split['train']) & set(split['val'])
     assert set(split['train']) | set(split['val']) == set(arc1('training'))
+
+
+# --- issue 18, item 2: hostile task files --------------------------------------------------------------------------------
+import os, subprocess, time
+from conftest import codeit_exe
+from codeit_nb.data import MAX_PAIRS, MAX_TASK_BYTES
+
+HOSTILE = {  # name: (file content, what the one-line message must say after "<file>: ")
+    'long_int': ('{"train": [{"input": [[' + '7' * 5000 + ']], "output": [[1]]}], "test": [{"input": [[1]]}]}',
+                 'train[0].input: row 0 col 0: colour an integer of 5000 digits is outside 0-9'),
+    'long_negative': ('{"train": [{"input": [[1]], "output": [[-' + '1' * 9000 + ']]}], "test": [{"input": [[1]]}]}',
+                      'train[0].output: row 0 col 0: colour an integer of 9000 digits is outside 0-9'),
+    'long_int_as_list': ('{"train": ' + '9' * 5000 + ', "test": []}', "'train' is a int, expected a list of pairs"),
+    'nested': ('{"train": ' + '[' * 100_000 + ']' * 100_000 + ', "test": []}', 'bad JSON: lists or objects nested too deeply'),
+    'nested_objects': ('{"a": ' * 100_000 + '1' + '}' * 100_000, 'bad JSON: lists or objects nested too deeply'),
+    'deep_cell': ({'train': [{'input': [[[[[[[[[[1]]]]]]]]]], 'output': [[1]]}], 'test': GOOD_TEST}, 'train[0].input: row 0 col 0: [[[...]]] is a list'),
+    'many_pairs': ({'train': GOOD_TRAIN * 20_000, 'test': GOOD_TEST}, f"'train' has 20000 pairs, more than {MAX_PAIRS}"),
+    'many_tests': ({'train': GOOD_TRAIN, 'test': GOOD_TEST * (MAX_PAIRS + 1)}, f"'test' has {MAX_PAIRS + 1} pairs"),
+    'huge_file': (' ' * (MAX_TASK_BYTES + 1), f'{MAX_TASK_BYTES + 1} bytes, more than {MAX_TASK_BYTES} for a task file'),
+    'huge_row': ({'train': [{'input': [[0] * 300_000], 'output': [[1]]}], 'test': GOOD_TEST}, 'train[0].input: grid is 1x300000, larger than 30x30'),
+    'not_utf8': (b'{"train": "\xff\xfe"}', 'not UTF-8 text (invalid start byte at byte 11)'),
+    'nan_cell': ('{"train": [{"input": [[NaN]], "output": [[1]]}], "test": [{"input": [[1]]}]}', 'row 0 col 0: nan is a float'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(HOSTILE))
+def test_hostile_file(tmp_path, name):
+    content, fragment = HOSTILE[name]
+    f = tmp_path / f'{name}.json'
+    f.write_bytes(content) if isinstance(content, bytes) else write(f, content)
+    t = time.perf_counter()
+    with pytest.raises(TaskFormatError) as e:
+        load_task_file(f)
+    msg = str(e.value)
+    assert msg.startswith(f'{f}: ') and fragment in msg and '\n' not in msg and len(msg) < 300, msg
+    assert time.perf_counter() - t < 5
+
+
+def test_a_huge_file_is_not_read(tmp_path, monkeypatch):
+    f = tmp_path / 'sparse.json'
+    with open(f, 'wb') as h: h.truncate(50 * 2**30)  # a 50 GB sparse file: refused by its size, before reading
+    t = time.perf_counter()
+    with pytest.raises(TaskFormatError, match='more than'):
+        load_task_file(f)
+    assert time.perf_counter() - t < 1
+
+
+def _cli(*args, timeout=60):
+    "`codeit ARGS` as a subprocess, with a timeout (a path that blocks must fail the test, not hang the suite)."
+    return subprocess.run([codeit_exe(), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def test_paths_that_are_not_regular_files(tmp_path):  # /dev/zero read forever; a FIFO blocked in open: only subprocesses try them
+    import sys
+    fifo = tmp_path / 'fifo.json'; os.mkfifo(fifo)
+    zero = tmp_path / 'zero.json'; zero.symlink_to('/dev/zero')
+    (tmp_path / 'dir.json').mkdir()
+    for path in (fifo, zero, tmp_path / 'dir.json', '/dev/zero'):
+        r = subprocess.run([sys.executable, '-c', f'from codeit_nb.data import load_task_file\nload_task_file({str(path)!r})'],
+                           capture_output=True, text=True, timeout=60)
+        assert r.stderr.strip().endswith(f'TaskFormatError: {path}: not a regular file (a task file is JSON text)'), r.stderr[-500:]
+    for path in (fifo, zero):
+        for args in (('data', 'show', path, '--out', tmp_path / 'x.png'), ('data', 'info', '--task', path)):
+            r = _cli(*args)
+            assert (r.returncode, r.stdout, r.stderr) == (2, '', f'codeit: error: {path}: not a regular file (a task file is JSON text)\n'), args

@@ -84,3 +84,93 @@ def test_worker_pool_survives_adversarial_jobs():
     jobs = [Job(('\n'.join(rows), 'O = rot90(I)'), (BIG,))] * 4
     with LocalPool(2) as pool: res = evaluate_jobs(jobs, pool)
     assert [r[0][0][0].error for r in res] == ['budget'] * 4 and all(r[0][1][0].ok for r in res)
+
+
+# --- issue 18, item 1: values shared deeply (a hash or comparison of 2^100 nodes in one C call) ---------------------
+import json, subprocess
+from conftest import codeit_exe
+
+TOWER = '\n'.join(['x1 = pair(ONE, ONE)'] + [f'x{k} = pair(x{k-1}, x{k-1})' for k in range(2, 100)] + ['x100 = singleton(x99)', 'O = identity(I)'])
+TWINS = '\n'.join(['x1 = pair(ONE, ONE)', 'x2 = pair(ONE, ONE)'] + [f'x{k} = pair(x{k-2}, x{k-2})' for k in range(3, 99)] +
+                  ['x99 = equals(x97, x98)', 'O = identity(I)'])  # two equal towers, distinct objects, compared
+COMBINED = '\n'.join(['x1 = fork(pair, identity, identity)'] + [f'x{k} = compose(x{k-1}, x{k-1})' for k in range(2, 7)] +
+                     ['x7 = singleton(I)', 'x8 = apply(x6, x7)', 'O = identity(I)'])  # 2^32 levels built and hashed inside `apply`
+DOUBLING_TYPES = '\n'.join(['x1 = rbind(pair, ONE)'] + [f'x{k} = rbind(pair, x{k-1})' for k in range(2, 40)] + ['O = identity(I)'])
+
+def _child(code: str, timeout: float = 60) -> dict:
+    "Run `code` (which prints one JSON object) in a fresh interpreter: a hang fails the test instead of hanging the suite."
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+def test_deep_shared_values_are_refused_by_every_path():
+    code = f'''
+import json, time
+from codeit_nb.interpreter import run
+from codeit_nb.batch import evaluate, Job, LocalPool, evaluate_jobs
+G = {G!r}
+out = {{}}
+for name, text in (('tower', {TOWER!r}), ('twins', {TWINS!r}), ('combined', {COMBINED!r})):
+    t = time.perf_counter(); o = run(text, G)
+    out[name] = [o.error, o.line, time.perf_counter() - t]
+    out[name + '_memo'] = [[o.error, o.line] for o in evaluate([text, text], [G, G])[1]]
+    with LocalPool(2) as pool: out[name + '_pool'] = [o.error for o in evaluate_jobs([Job((text,), (G,))], pool)[0][0][0]]
+print(json.dumps(out))
+'''
+    out = _child(code)
+    assert out['tower'][:2] == ['limit', 17] and out['combined'][:2] == ['limit', 8] and out['twins'][0] == 'limit'
+    for name in ('tower', 'twins', 'combined'):
+        assert out[name][2] < 1.0, 'refused by the size cap, not stopped by the clock'
+        assert out[name + '_memo'] == [out[name][:2]] * 2 and out[name + '_pool'] == ['limit']
+
+def test_exec_on_a_tower_returns(tmp_path):  # `codeit exec` used to never return
+    f = tmp_path / 'tower.dsl'; f.write_text(TOWER)
+    r = subprocess.run([codeit_exe(), 'exec', str(f), '--task', '007bbfb7', '--json'], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert {(x['error'], x['line']) for x in json.loads(r.stdout)['examples']} == {('limit', 17)}
+
+def test_values_under_the_cap_still_run():
+    ok = '\n'.join(['x1 = pair(ONE, ONE)'] + [f'x{k} = pair(x{k-1}, x{k-1})' for k in range(2, 16)] + ['x16 = singleton(x15)', 'x17 = size(x16)',
+                   'O = canvas(x17, UNITY)'])
+    o = _run(ok); assert o.ok and o.value == ((1,),)
+    o = _run('x1 = objects(I, TRUE, FALSE, FALSE)\nx2 = repeat(x1, TEN)\nx3 = toset(x2)\nx4 = merge(x3)\nx5 = merge(x4)\nO = paint(I, x5)', BIG)
+    assert o.ok and o.value == BIG  # a tuple of ten sets of objects of a 30x30 grid: fine
+
+def test_failure_messages_never_render_values():
+    from codeit_nb.interpreter import _message
+    x = (1, 1)
+    for _ in range(100): x = (x, x)
+    t = time.perf_counter()
+    assert _message(KeyError(x)) == 'KeyError (of a value)' and _message(ValueError(10 ** 5000)) == 'ValueError'
+    assert _message(ValueError('grid of shape 0x3')) == 'ValueError: grid of shape 0x3'
+    assert time.perf_counter() - t < 0.1
+
+# --- types that double at each line (found by the fuzz campaign): type-checking never ended -------------------------
+
+def test_doubling_types_are_refused(tmp_path):
+    out = _child(f'''
+import json, time
+from codeit_nb.program import check, ProgramError
+t = time.perf_counter()
+try: check({DOUBLING_TYPES!r}); print(json.dumps(['ok']))
+except ProgramError as e: print(json.dumps([e.kind, e.line, str(e), time.perf_counter() - t]))
+''', timeout=60)
+    assert out[:3] == ['type', 7, 'line 7: the type of x7 is too large (over 200 terms)'] and out[3] < 1
+    f = tmp_path / 'types.dsl'; f.write_text(DOUBLING_TYPES)
+    r = subprocess.run([codeit_exe(), 'exec', str(f), '--task', '007bbfb7'], capture_output=True, text=True, timeout=120)
+    assert (r.returncode, r.stderr) == (2, f'codeit: error: {f}: line 7: the type of x7 is too large (over 200 terms)\n')
+
+# --- issue 18, item 3: a variable named x followed by 5,000 digits ------------------------------------------------------
+
+def test_long_variable_names_are_parse_errors(tmp_path):
+    for text, line in [('x1 = rot90(I)\nO = rot90(x' + '1' * 5000 + ')', 2), ('O = x' + '9' * 5000 + '(I)', 1),
+                       ('x1 = rot90(I)\nx2 = rot90(x01)\nO = rot90(x2)', 2), ('O = rot90(x' + '0' * 4 + '1)', 1)]:
+        o = _run(text); assert (o.error, o.line) == ('parse', line), (text[:30], o)
+    f = tmp_path / 'long.dsl'; f.write_text('x1 = rot90(I)\nO = rot90(x' + '7' * 5000 + ')')
+    r = subprocess.run([codeit_exe(), 'exec', str(f), '--task', '007bbfb7'], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr
+    assert r.stderr.startswith(f'codeit: error: {f}: line 2, argument 1: x7777') and len(r.stderr) < 300
+
+def test_error_messages_stay_short():  # found by tests/test_hostile_files.py: a 5,000-digit target made a 5,000-character message
+    for text in ['9' * 5000 + ' = rot90(I)', 'O = rot90(' + 'I' * 5000 + ')', 'O = ' + 'r' * 5000 + '(I)', DOUBLING_TYPES.replace('O = identity(I)', 'O = size(x6)')]:
+        o = _run(text); assert o.error in ('parse', 'type') and len(o.message) < 200, (o.error, len(o.message), o.message[:80])

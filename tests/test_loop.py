@@ -81,3 +81,96 @@ def test_resume_after_kills_matches_uninterrupted(tmp_path):
     assert p.returncode == 0, err.decode()
     assert kills >= 1
     assert run_digest(out) == run_digest(ref)
+
+# --- damaged checkpoints, full disks, one writer (issue 18, items 5-8) ---
+import errno, shutil
+from codeit_nb.policy import checkpoint_files
+
+ONE_FAST = replace(ONE, no_pretrain=True)  # one iteration, no pretraining: the first checkpoint is ckpt/iter-0000
+
+@pytest.fixture(scope='module')
+def ref_run(tmp_path_factory):
+    "An uninterrupted run of `ONE_FAST`, to compare against."
+    out = tmp_path_factory.mktemp('ref') / 'run'
+    Loop(out, ONE_FAST, progress=False).run()
+    return out
+
+def _trained(out, cfg=ONE_FAST, upto=0):
+    "A run of `cfg` stopped after the train step of iteration `upto` (its sample step not done); its lock released."
+    lp = Loop(out, cfg, progress=False).prepare()
+    for i in range(upto + 1):
+        lp.train_step(i)
+        if i < upto: lp.sample_step(i)
+    lp.close()
+
+def test_damaged_newest_checkpoint_falls_back(tmp_path, ref_run, capfd):
+    out = tmp_path / 'run'
+    _trained(out)
+    model = out / 'ckpt' / 'iter-0000' / 'model.safetensors'
+    model.write_bytes(model.read_bytes()[:4096])  # truncated: no sample step used it, so iteration 0 trains again
+    Loop(out, resume=True, progress=False).run()
+    assert f'{model}: damaged checkpoint file' in capfd.readouterr().err
+    assert checkpoint_files(out / 'ckpt' / 'iter-0000') == checkpoint_files(ref_run / 'ckpt' / 'iter-0000')
+    assert run_digest(out) == run_digest(ref_run)
+
+def test_damaged_checkpoint_the_run_went_on_from_is_named(tmp_path):
+    out = tmp_path / 'run'
+    Loop(out, ONE_FAST, progress=False).run()  # iteration 0 sampled from ckpt/iter-0000 ...
+    extra = out / 'ckpt' / 'iter-0000' / 'extra.json'
+    extra.write_text('{"step": ')  # ... which is then damaged
+    assert Loop(out, resume=True, progress=False).run()  # a finished run resumes without loading it
+    with pytest.raises(ValueError, match=f'{extra}: damaged checkpoint file.*the run went on from it'):
+        Loop(out, resume=True, progress=False)._model()  # but it cannot be trained again: the error names the file
+
+def test_checkpoint_disk_full_leaves_nothing_and_resumes(tmp_path, ref_run, monkeypatch):
+    import codeit_nb.loop as L
+    real = L.save_checkpoint
+    def full(path, *a, **kw):  # half a checkpoint, then no space
+        Path(path).mkdir(parents=True, exist_ok=True); (Path(path) / 'model.safetensors').write_bytes(b'x' * 100)
+        raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(L, 'save_checkpoint', full)
+    out = tmp_path / 'run'
+    with pytest.raises(OSError, match=f'disk full at {out / "ckpt" / ".iter-0000.tmp"}'):
+        Loop(out, ONE_FAST, progress=False).run()
+    assert not (out / 'ckpt' / '.iter-0000.tmp').exists() and not (out / 'ckpt' / 'iter-0000').exists()
+    st = RunStore(out / 'run.db', readonly=True)
+    assert not st.done(0, 'train') and st.latest_checkpoint() is None
+    monkeypatch.setattr(L, 'save_checkpoint', real)  # space again
+    Loop(out, resume=True, progress=False).run()
+    assert run_digest(out) == run_digest(ref_run)
+
+def _can_mount() -> bool:
+    return os.geteuid() == 0 and shutil.which('mount') is not None
+
+@pytest.mark.skipif(not _can_mount(), reason='needs root to mount a small tmpfs')
+def test_real_full_disk_then_resume(tmp_path, ref_run):
+    "A 4 MB tmpfs: the buffer fits, the 15 MB checkpoint does not; after the disk grows the run resumes and ends as the reference."
+    d = tmp_path / 'small'; d.mkdir()
+    if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', str(d)]).returncode: pytest.skip('cannot mount tmpfs here')
+    try:
+        out = d / 'run'
+        with pytest.raises(OSError, match='disk full at'):
+            Loop(out, ONE_FAST, progress=False).run()
+        assert not (out / 'ckpt').exists() or list((out / 'ckpt').iterdir()) == []  # nothing half-written
+        subprocess.run(['mount', '-o', 'remount,size=64m', str(d)], check=True)
+        Loop(out, resume=True, progress=False).run()
+        assert run_digest(out) == run_digest(ref_run)
+    finally: subprocess.run(['umount', '-l', str(d)])
+
+def test_wal_is_checkpointed_into_run_db(tmp_path, ref_run):
+    out = tmp_path / 'run'
+    lp = Loop(out, ONE_FAST, progress=False)
+    lp.run()  # still open: its log is not deleted on close
+    assert (out / 'run.db-wal').stat().st_size == 0  # moved into run.db
+    (tmp_path / 'copy').mkdir(); shutil.copy(out / 'run.db', tmp_path / 'copy' / 'run.db')
+    assert run_digest(tmp_path / 'copy') == run_digest(ref_run)
+    lp.close()
+
+def test_second_writer_is_refused(tmp_path):
+    out = tmp_path / 'run'
+    lp = Loop(out, replace(ONE_FAST, iterations=0), progress=False)
+    with pytest.raises(ValueError, match=f'{out} is being written by pid {os.getpid()}'):
+        Loop(out, resume=True, progress=False)
+    assert run_digest(out)['iterations'] == []  # readers do not need the lock
+    lp.close()
+    Loop(out, resume=True, progress=False).close()  # free once the writer is gone

@@ -1,0 +1,301 @@
+"""The notebooks as a researcher meets them: JupyterLab on loopback (with a token), headless Chromium, Run All.
+
+JupyterLab serves a copy of the chapters with Panel outputs (the dashboard, the step-through) and of `01_grids` (the
+ipywidgets TaskBrowser). Each is opened in Debian chromium (Playwright, never `playwright install`) and run with
+Run > Run All Cells; then: every code cell ran, no cell shows a traceback, the Panel components rendered (dashboard
+tabs, grid pictures, Bokeh canvases), clicking a tab or picking a task changes the view, and not one request left the
+machine (every request to a host other than 127.0.0.1/localhost is recorded and blocked). At the end the server is
+stopped and nothing it started (kernels, the runs the notebooks start, servers inside kernels) is left running.
+
+Skipped only where /usr/bin/chromium is missing (`make chromium` installs it).
+"""
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = '/usr/bin/chromium'
+ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run', '--disable-quic']
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason='browser tests need Debian chromium at /usr/bin/chromium (make chromium)')
+NOTEBOOKS = ['01_grids.ipynb', '21_dashboard.ipynb', '22_step_through.ipynb']
+SETTINGS = {  # JupyterLab user settings: no news or update checks (they would go online), every cell in the DOM
+    '@jupyterlab/apputils-extension/notification.jupyterlab-settings': {'fetchNews': 'false', 'checkForUpdates': False},
+    '@jupyterlab/notebook-extension/tracker.jupyterlab-settings': {'windowingMode': 'none', 'autoStartDefaultKernel': True},
+}
+LOCAL = re.compile(r'^(blob:)?(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|^(data|about):')
+FOREIGN = re.compile(r'^(?!(blob:)?(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|(data|about):)')  # matched in the browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s: return s.connect_ex(('127.0.0.1', port)) == 0
+
+
+def _descendants(pid: int) -> set:
+    "Pids of every live descendant of `pid` (Linux /proc)."
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        try: kids = [int(c) for t in Path(f'/proc/{p}/task').iterdir() for c in (t / 'children').read_text().split()]
+        except OSError: kids = []
+        todo += [k for k in kids if k not in out]
+        out |= set(kids)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try: return Path(f'/proc/{pid}/stat').read_text().split(')')[-1].split()[0] != 'Z'
+    except OSError: return False
+
+
+def _using(path: str) -> list:
+    "Pids of processes whose command line names `path` (the kernels of our own runtime directory)."
+    out = []
+    for d in Path('/proc').iterdir():
+        if d.name.isdigit():
+            try:
+                if path in (d / 'cmdline').read_bytes().decode(errors='replace') and _alive(int(d.name)): out.append(int(d.name))
+            except OSError: pass
+    return out
+
+
+class Lab:
+    "JupyterLab on 127.0.0.1 with a token, serving a copy of the notebooks in a temporary root."
+    def __init__(self, tmp: Path):
+        self.root, self.home, self.token, self.port = tmp / 'nbs', tmp / 'home', secrets.token_hex(16), _free_port()
+        self.root.mkdir()
+        for nb in NOTEBOOKS: shutil.copy(ROOT / 'nbs' / nb, self.root / nb)
+        for name, value in SETTINGS.items():
+            f = self.home / 'settings' / name
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(json.dumps(value))
+        (self.home / 'config.py').write_text("c.LabApp.news_url = None\n"
+                                             "c.LabApp.check_for_updates_class = 'jupyterlab.NeverCheckForUpdate'\n")
+        self.runtime = str(self.home / 'runtime')
+        env = {k: v for k, v in os.environ.items() if k not in ('IN_TEST', 'JUPYTER_CONFIG_DIR', 'JUPYTER_RUNTIME_DIR')}
+        env.update(JUPYTER_RUNTIME_DIR=self.runtime, JUPYTER_CONFIG_DIR=str(self.home / 'config'), OMP_NUM_THREADS='1',
+                   PYDEVD_DISABLE_FILE_VALIDATION='1', TQDM_DISABLE='1', HF_HUB_DISABLE_PROGRESS_BARS='1')
+        env['PATH'] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"  # the notebooks' `codeit` is this environment's
+        self.log = open(tmp / 'jupyterlab.log', 'w')
+        self.proc = subprocess.Popen(
+            [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={self.port}', '--port-retries=0',
+             f'--IdentityProvider.token={self.token}', f'--ServerApp.root_dir={self.root}', f'--config={self.home / "config.py"}',
+             f'--LabApp.user_settings_dir={self.home / "settings"}', f'--LabApp.workspaces_dir={self.home / "workspaces"}',
+             *(['--allow-root'] if os.geteuid() == 0 else [])],
+            cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f'http://127.0.0.1:{self.port}/'
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f'{self.url}api/status?token={self.token}', timeout=5): break
+            except OSError:
+                assert self.proc.poll() is None and time.time() < deadline, (tmp / 'jupyterlab.log').read_text()[-3000:]
+                time.sleep(0.3)
+        self.started = set()  # every process the server started (kernels and what they start), seen while running
+
+    def note_processes(self): self.started |= _descendants(self.proc.pid)
+
+    def start_kernel(self, nb: str):
+        "Start the kernel of notebook `nb` through the REST API (the page then opens on it: no kernel dialog)."
+        body = json.dumps({'path': nb, 'name': nb, 'type': 'notebook', 'kernel': {'name': 'python3'}}).encode()
+        req = urllib.request.Request(f'{self.url}api/sessions?token={self.token}', data=body, method='POST',
+                                     headers={'Content-Type': 'application/json'})
+        with urllib.request.urlopen(req, timeout=60) as r: assert r.status == 201, r.status
+
+    def wait_kernel(self, page, nb: str, timeout: float = 90):
+        "Wait until notebook `nb` has a kernel that is idle with a client connected (the page can run cells)."
+        deadline = time.time() + timeout
+        while True:
+            with urllib.request.urlopen(f'{self.url}api/sessions?token={self.token}', timeout=10) as r: sessions = json.load(r)
+            k = next((x['kernel'] for x in sessions if x.get('path') == nb), None)
+            if k and k.get('execution_state') == 'idle' and k.get('connections', 0) > 0: return
+            assert time.time() < deadline, f'no kernel ready for {nb}: {sessions}'
+            page.wait_for_timeout(500)  # (not time.sleep: the page's events must go on being handled)
+
+    def stop(self):
+        "Stop the server the way Ctrl-C does (it shuts its kernels down); kill what is left after 60 s."
+        self.note_processes()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            time.sleep(0.5)
+            self.proc.send_signal(signal.SIGINT)  # the second Ctrl-C confirms without asking
+            try: self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope='module')
+def lab(tmp_path_factory):
+    lab = Lab(tmp_path_factory.mktemp('lab'))
+    yield lab
+    lab.stop()
+    for pid in lab.started | set(_using(lab.runtime)):  # whatever a failing test left behind
+        try: os.kill(pid, signal.SIGKILL)
+        except OSError: pass
+
+
+@pytest.fixture(scope='module')
+def chrome():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    "Where screenshots go: $LAB_SHOTS if set (to look at them), else the test's temporary directory."
+    d = Path(os.environ.get('LAB_SHOTS') or tmp_path / 'shots')
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+CODE_PROMPTS = "[...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
+
+
+def run_all(browser, lab, nb, timeout=240):
+    "Open notebook `nb` in JupyterLab, Run All Cells, wait until every cell ran; returns (page, foreign requests)."
+    ctx = browser.new_context(viewport={'width': 1400, 'height': 1000})
+    foreign = []
+    ctx.route(FOREIGN, lambda route: (foreign.append(route.request.url), route.abort()))
+    page = ctx.new_page()
+    page.on('websocket', lambda ws: None if LOCAL.match(ws.url) else foreign.append(ws.url))
+    lab.start_kernel(nb)
+    page.goto(f'{lab.url}lab/workspaces/{Path(nb).stem}/tree/{nb}?token={lab.token}')  # a workspace of its own: this notebook only
+    page.locator('.jp-Notebook .jp-CodeCell').first.wait_for(timeout=60_000)
+    lab.wait_kernel(page, nb)
+    page.locator('#jp-MainMenu').get_by_text('Run', exact=True).click()
+    page.locator('li[data-command="runmenu:run-all"]').click()
+    deadline, seen_busy = time.time() + timeout, False
+    while True:
+        lab.note_processes()
+        if page.locator('.jp-Dialog').count():  # e.g. "Select Kernel", should the setting above not apply: accept
+            page.locator('.jp-Dialog .jp-mod-accept').click()
+        prompts = page.evaluate(CODE_PROMPTS)
+        status = page.locator('.jp-Notebook-ExecutionIndicator').get_attribute('data-status')
+        seen_busy = seen_busy or status == 'busy' or any('*' in p for p in prompts)
+        if prompts and all(re.fullmatch(r'\[\d+\]:', p) for p in prompts) and status == 'idle': break
+        errors = tracebacks(page)
+        assert not (seen_busy and status == 'idle' and errors), f'{nb}: Run All stopped at an error:\n{errors[0][-3000:]}'
+        assert time.time() < deadline, f'{nb}: Run All did not finish in {timeout} s; prompts {prompts}'
+        page.wait_for_timeout(1000)
+    assert not tracebacks(page), f'{nb}: a cell failed:\n{tracebacks(page)[0][-3000:]}'
+    return page, foreign
+
+
+def tracebacks(page) -> list:
+    "Texts of the error outputs shown in the notebook."
+    outs = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_text_contents()
+    return [t for t in outs if 'Traceback' in t or re.search(r'^\w+Error\b', t, re.M)]
+
+
+def rendered_grids(page) -> int:
+    "How many ARC grid pictures (inside Panel's shadow DOM) have decoded."
+    return page.evaluate("""(() => { let n = 0;
+      const walk = root => root.querySelectorAll('*').forEach(e => {
+        if (e.tagName === 'IMG' && e.classList.contains('arcgrid') && e.complete && e.naturalWidth > 0) n++;
+        if (e.shadowRoot) walk(e.shadowRoot); });
+      walk(document); return n; })()""")
+
+
+def test_grids_task_browser(lab, chrome, shots):
+    "01_grids: the ipywidgets TaskBrowser renders, draws a task, and narrows the ids as one types."
+    page, foreign = run_all(chrome, lab, '01_grids.ipynb', timeout=120)
+    widget = page.locator('.jp-OutputArea-output .widget-vbox').last  # the chapter's last TaskBrowser (one task, 'tiny')
+    widget.wait_for(timeout=30_000)
+    widget.locator('img').first.wait_for(timeout=30_000)  # the task, drawn by matplotlib into the widget's output
+    widget.get_by_text('1 of 1 tasks').wait_for(timeout=30_000)
+    widget.locator('.widget-text input').fill('no-such-id')  # the kernel filters the ids as one types
+    widget.get_by_text('0 of 1 tasks').wait_for(timeout=30_000)
+    widget.locator('.widget-text input').fill('ti')
+    widget.get_by_text('1 of 1 tasks').wait_for(timeout=30_000)
+    widget.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / 'lab-01_grids.png'), full_page=False)
+    assert not foreign, f'requests to other hosts: {foreign[:5]}'
+    page.context.close()
+
+
+def test_dashboard_chapter(lab, chrome, shots):
+    "21_dashboard: the Panel outputs render offline (grid pictures, Bokeh figures, the app's six tabs); a tab click redraws."
+    page, foreign = run_all(chrome, lab, '21_dashboard.ipynb')
+    assert rendered_grids(page) >= 10, rendered_grids(page)
+    assert page.locator('canvas').count() >= 3  # Bokeh figures (overview curves, buffer histogram)
+    app = page.locator('.jp-OutputArea-output').filter(has=page.get_by_text('Program diff', exact=True)).last
+    for name in ('Overview', 'Tasks', 'Samples', 'Candidates', 'Buffer', 'Program diff'):
+        assert app.get_by_text(name, exact=True).count() >= 1, name
+    app.get_by_text(re.compile(r'iterations done: 2 / 3')).first.wait_for(timeout=30_000)
+    app.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / 'lab-21_dashboard-overview.png'))
+    assert app.get_by_text(re.compile(r'page 1 of \d+ \(\d+ samples\)')).count() == 0  # not built until shown
+    samples = app.get_by_text(re.compile(r'page 1 of \d+ \(\d+ samples\)')).first
+    for attempt in range(2):  # (a click while the page is still busy drawing may be lost: one more)
+        app.locator('.bk-tab', has_text='Samples').first.click()
+        try: samples.wait_for(timeout=20_000); break
+        except Exception:
+            page.screenshot(path=str(shots / f'lab-21_dashboard-click-{attempt}.png'))
+            if attempt: raise AssertionError(f"the Samples tab did not draw; the dashboard says {app.get_by_text(re.compile('read at|error')).all_text_contents()}")
+    app.locator('img.arcgrid').first.wait_for(timeout=30_000)
+    app.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / 'lab-21_dashboard-samples.png'))
+    assert not foreign, f'requests to other hosts: {foreign[:5]}'
+    page.context.close()
+
+
+def test_step_through_chapter(lab, chrome, shots):
+    "22_step_through: grids and Bokeh figures render; the task selector it shows redraws the candidates of the task picked."
+    page, foreign = run_all(chrome, lab, '22_step_through.ipynb')
+    assert rendered_grids(page) >= 6, rendered_grids(page)
+    assert page.locator('canvas').count() >= 4  # the buffer seeded, the buffer after sampling, the overview
+    assert page.get_by_text(re.compile(r'demonstrations, \d+ test \(not shown\)')).count() >= 1  # what the policy is given: demonstrations
+    view = page.locator('.jp-OutputArea-output').filter(has=page.get_by_text(re.compile(r'solved at pass@3'))).last
+    select = view.locator('select').first
+    options = select.locator('option').all_text_contents()
+    assert len(options) >= 2, options
+    before = view.get_by_text(re.compile(r'candidates · solved at pass@3')).first.text_content()
+    assert before.startswith(select.input_value()), (before, select.input_value())
+    select.select_option(options[1])
+    view.get_by_text(re.compile(re.escape(options[1]) + r': \d+ candidates')).first.wait_for(timeout=30_000)
+    view.screenshot(path=str(shots / 'lab-22_step_through-candidates.png'))
+    outputs = page.locator('.jp-OutputArea-output')
+    buffers = outputs.filter(has=page.get_by_text('Demonstration accuracy of the buffer'))
+    assert buffers.count() == 2  # the seeded buffer, and after sampling: two views, not one live object shown twice
+    buffers.first.screenshot(path=str(shots / 'lab-22_step_through-buffer-seeded.png'))
+    buffers.last.screenshot(path=str(shots / 'lab-22_step_through-buffer-after.png'))
+    outputs.filter(has=page.get_by_text(re.compile(r'\(not shown\)'))).first.screenshot(path=str(shots / 'lab-22_step_through-task.png'))
+    assert not foreign, f'requests to other hosts: {foreign[:5]}'
+    page.context.close()
+
+
+def test_lab_leaves_nothing_running(lab):
+    "Stopping JupyterLab stops every kernel and everything they started: no listener, no process left."
+    port = lab.port
+    started = lab.started | _descendants(lab.proc.pid)
+    assert any(_using(lab.runtime)), 'no kernel of this server was found running (the test would prove nothing)'
+    lab.stop()
+    assert lab.proc.returncode is not None
+    deadline = time.time() + 30
+    while time.time() < deadline and (_listening(port) or any(map(_alive, started)) or _using(lab.runtime)): time.sleep(0.5)
+    assert not _listening(port), f'port {port} still listening'
+    assert not [p for p in started if _alive(p)], f'processes left running: {[p for p in started if _alive(p)]}'
+    assert not _using(lab.runtime), f'kernels left running: {_using(lab.runtime)}'
