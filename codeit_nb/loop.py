@@ -499,7 +499,7 @@ def sample_step(self: Loop, i: int):
     with self.store.transaction():
         self.record(i, samples, new, metrics, time.perf_counter() - t0)
 
-# %% ../nbs/19_loop.ipynb #9816f745
+# %% ../nbs/19_loop.ipynb #b608ccea
 @patch
 def encodings(self: Loop) -> list:
     "The encoder texts of the search tasks: what the policy samples from (A5: the first demonstration alone)."
@@ -518,7 +518,9 @@ def execute(self: Loop, programs: list, i: int) -> list:
     "A `Sample` for each program (`programs[k]` are task k's) run on its task's demonstrations, on the run's executor."
     jobs = [(task, texts, 'policy', i) for task, texts in zip(self.search, programs)]
     bar = progress_bar(self._label(f'execute {i}'), len(jobs), 'task')
-    if self.cfg.workers > 1 or self.cfg.executor != 'local': per_task = self.executor().map(_run_job, jobs)
+    if self.cfg.workers > 1 or self.cfg.executor != 'local':
+        per_task = self.executor().map(_run_job, jobs)
+        bar.update(len(jobs))
     else:
         per_task = []
         for j in jobs:
