@@ -13,8 +13,8 @@ from .interpreter import (Compiled, Outcome, compile_program, run_compiled, sand
                                    DEFAULT_BUDGET, DEFAULT_TIMEOUT)
 
 # %% auto #0
-__all__ = ['Memo', 'line_keys', 'run_memo', 'evaluate', 'SerialExecutor', 'LocalPool', 'executor', 'Job', 'evaluate_job',
-           'evaluate_jobs']
+__all__ = ['Memo', 'line_keys', 'run_memo', 'evaluate', 'SerialExecutor', 'LocalPool', 'executor', 'check_engine', 'Job',
+           'evaluate_job', 'evaluate_jobs']
 
 # %% ../nbs/06_batch.ipynb #c560c676
 class Memo:
@@ -111,7 +111,7 @@ def evaluate(programs,                      # texts, `Program`s, `Typed` or `Com
         out.append([run_memo(c, keys, g, x, memo, budget, timeout) for x, g in enumerate(inputs)])
     return out
 
-# %% ../nbs/06_batch.ipynb #d355310a
+# %% ../nbs/06_batch.ipynb #2706c9d8
 class SerialExecutor:
     "Runs jobs in this process."
     workers = 1
@@ -162,11 +162,19 @@ def executor(workers:int=1,      # processes on this machine (local); CPUs of a 
              address:str=''      # with 'ray': a running cluster's address ('' starts a local one)
             ):
     "A `SerialExecutor` for one local worker, a `LocalPool` for more, or a `RayPool` on a Ray cluster."
-    if engine == 'ray':
+    if check_engine(engine) == 'ray':
         from codeit_nb.ray_pool import RayPool
         return RayPool(workers if workers > 1 else None, address or None)
-    if engine != 'local': raise ValueError(f"executor={engine!r}: expected 'local' or 'ray'")
     return SerialExecutor() if workers <= 1 else LocalPool(workers)
+
+def check_engine(engine: str # 'local' or 'ray'
+                ) -> str:
+    "`engine`, or a `ValueError` saying why it cannot run here (unknown, or Ray not installed)."
+    import importlib.util
+    if engine not in ('local', 'ray'): raise ValueError(f"executor={engine!r}: expected 'local' or 'ray'")
+    if engine == 'ray' and importlib.util.find_spec('ray') is None:
+        raise ValueError("executor=ray: Ray is not installed (pip install -e '.[ray]')")
+    return engine
 
 # %% ../nbs/06_batch.ipynb #dbd16780
 @dataclass(frozen=True)

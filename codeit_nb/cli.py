@@ -193,7 +193,7 @@ def exec_program(args):
         print(f"{r['example']:>9}  {what}  (cost {r['cost']})")
     print(f"task {task.id}: {'solved' if res['solved'] else 'not solved'}")
 
-# %% ../nbs/90_cli.ipynb #cf3bfa81
+# %% ../nbs/90_cli.ipynb #ba0cd340
 _ENGINE_ARGS = (arg('--executor', choices=('local', 'ray'), default='local',
                     help="where programs run: 'local' (processes here) or 'ray' (a Ray cluster; pip install -e '.[ray]')"),
                 arg('--ray-address', default='', metavar='ADDR',
@@ -201,10 +201,10 @@ _ENGINE_ARGS = (arg('--executor', choices=('local', 'ray'), default='local',
 
 def _engine(args) -> dict:
     "The executor settings of `--executor`/`--ray-address`, checked."
+    from codeit_nb.batch import check_engine
     if args.ray_address and args.executor != 'ray': raise CLIError('--ray-address needs --executor ray')
-    if args.executor == 'ray':
-        import importlib.util
-        if importlib.util.find_spec('ray') is None: raise CLIError("--executor ray: Ray is not installed (pip install -e '.[ray]')")
+    try: check_engine(args.executor)
+    except ValueError as e: raise CLIError(f'--{e}') from None
     return {'engine': args.executor, 'address': args.ray_address}
 
 # %% ../nbs/90_cli.ipynb #b45f0f07
@@ -388,7 +388,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #98da824d
+# %% ../nbs/90_cli.ipynb #4e366e62
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -437,8 +437,7 @@ def bench_sampling_cmd(args):
          arg('--repeats', type=int, default=3, help='timed repetitions (median reported)'),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_ray_cmd(args):
-    import importlib.util
-    if importlib.util.find_spec('ray') is None: raise CLIError("bench ray: Ray is not installed (pip install -e '.[ray]')")
+    _engine(argparse.Namespace(executor='ray', ray_address=''))
     if min(args.workers) < 1: raise CLIError('--workers must be at least 1')
     _positive(args, 'tasks', 'repeats')
     from codeit_nb.ray_pool import bench_executors

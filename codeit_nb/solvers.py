@@ -32,7 +32,7 @@ def load_solvers() -> dict[str, str]:
     "All solver texts by task id."
     return {i: load_solver(i) for i in solver_ids()}
 
-# %% ../nbs/07_solvers.ipynb #a2618a01
+# %% ../nbs/07_solvers.ipynb #a74ffd4c
 def check_solver(task: Task, text: str) -> dict:
     "Run program `text` on every pair of `task`: status ('verified', 'wrong', 'error') and per-example outcomes."
     try: c = compile_program(typecheck(parse(text)))
@@ -59,7 +59,8 @@ def verify_solvers(ids=None,           # training task ids (default: all 400)
     from codeit_nb.batch import executor
     tasks = arc1('training')
     ids = sorted(tasks) if ids is None else list(ids)
-    have = [i for i in ids if i in set(solver_ids())]
+    known = set(solver_ids())
+    have = [i for i in ids if i in known]
     with executor(workers, engine, address) as ex: found = dict(zip(have, ex.map(_verify_job, have, 8)))
     status = {i: found.get(i, 'missing') for i in ids}
     cnt = Counter(status.values())

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from _net import free_port, listening
+
 from codeit_nb.run_view import ORIGINS
 from conftest import codeit_exe
 
@@ -235,16 +237,6 @@ def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
 
 # --- serving safely (issue 18, item 9): login off loopback, known host names only, no orphan server, a true banner ---
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _listening(port: int) -> bool:
-    import socket
-    with socket.socket() as s: return s.connect_ex(('127.0.0.1', port)) == 0
 
 
 def _children(pid: int) -> list:
@@ -256,7 +248,7 @@ def _children(pid: int) -> list:
 @contextmanager
 def _codeit_dashboard(run_dir, *extra, port=None):
     "`codeit dashboard RUN_DIR --port P EXTRA...` as a subprocess; yields (process, port, log path) once the page answers."
-    port = port or _free_port()
+    port = port or free_port()
     log = Path(run_dir).parent / f'dashboard-{port}.log'
     with open(log, 'w') as out:
         p = subprocess.Popen([codeit_exe(), 'dashboard', str(run_dir), '--port', str(port), *map(str, extra)],
@@ -264,7 +256,7 @@ def _codeit_dashboard(run_dir, *extra, port=None):
     kids = []
     try:
         deadline = time.time() + 90
-        while not _listening(port):
+        while not listening(port):
             assert p.poll() is None and time.time() < deadline, f'the dashboard did not start: {log.read_text()}'
             time.sleep(0.2)
         kids = _children(p.pid)
@@ -286,7 +278,7 @@ def _get(url, host=None, opener=None, data=None):
 
 def test_dashboard_off_loopback_needs_a_login(tmp_path, codeit):
     "`--address 0.0.0.0` without `--basic-auth` is refused with one line (it used to serve every interface to anyone)."
-    p = subprocess.Popen([codeit_exe(), 'dashboard', str(tmp_path), '--address', '0.0.0.0', '--port', str(_free_port())],
+    p = subprocess.Popen([codeit_exe(), 'dashboard', str(tmp_path), '--address', '0.0.0.0', '--port', str(free_port())],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try: out, err = p.communicate(timeout=60)
     except subprocess.TimeoutExpired:  # it serves: stop it, and whatever it started
@@ -346,5 +338,5 @@ def test_killed_dashboard_leaves_no_server(tmp_path):
         os.kill(p.pid, 9)
         p.wait(10)
         deadline = time.time() + 10
-        while _listening(port) and time.time() < deadline: time.sleep(0.2)
-        assert not _listening(port), f'port {port} still served after kill -9 of codeit dashboard (pid {p.pid})'
+        while listening(port) and time.time() < deadline: time.sleep(0.2)
+        assert not listening(port), f'port {port} still served after kill -9 of codeit dashboard (pid {p.pid})'

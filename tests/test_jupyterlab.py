@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from _net import free_port, listening
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = '/usr/bin/chromium'
 ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -39,14 +41,6 @@ LOCAL = re.compile(r'^(blob:)?(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|^
 FOREIGN = re.compile(r'^(?!(blob:)?(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|(data|about):)')  # matched in the browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s: return s.connect_ex(('127.0.0.1', port)) == 0
 
 
 def _descendants(pid: int) -> set:
@@ -80,7 +74,7 @@ def _using(path: str) -> list:
 class Lab:
     "JupyterLab on 127.0.0.1 with a token, serving a copy of the notebooks in a temporary root."
     def __init__(self, tmp: Path):
-        self.root, self.home, self.token, self.port = tmp / 'nbs', tmp / 'home', secrets.token_hex(16), _free_port()
+        self.root, self.home, self.token, self.port = tmp / 'nbs', tmp / 'home', secrets.token_hex(16), free_port()
         self.root.mkdir()
         for nb in NOTEBOOKS: shutil.copy(ROOT / 'nbs' / nb, self.root / nb)
         for name, value in SETTINGS.items():
@@ -295,7 +289,7 @@ def test_lab_leaves_nothing_running(lab):
     lab.stop()
     assert lab.proc.returncode is not None
     deadline = time.time() + 30
-    while time.time() < deadline and (_listening(port) or any(map(_alive, started)) or _using(lab.runtime)): time.sleep(0.5)
-    assert not _listening(port), f'port {port} still listening'
+    while time.time() < deadline and (listening(port) or any(map(_alive, started)) or _using(lab.runtime)): time.sleep(0.5)
+    assert not listening(port), f'port {port} still listening'
     assert not [p for p in started if _alive(p)], f'processes left running: {[p for p in started if _alive(p)]}'
     assert not _using(lab.runtime), f'kernels left running: {_using(lab.runtime)}'
