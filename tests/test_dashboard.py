@@ -247,7 +247,7 @@ def _children(pid: int) -> list:
 
 @contextmanager
 def _codeit_dashboard(run_dir, *extra, port=None):
-    "`codeit dashboard RUN_DIR --port P EXTRA...` as a subprocess; yields (process, port, log path) once the page answers."
+    "`codeit dashboard RUN_DIR --port P EXTRA...` as a subprocess; yields (process, port, log path) once the page answers and the banner is written."
     port = port or free_port()
     log = Path(run_dir).parent / f'dashboard-{port}.log'
     with open(log, 'w') as out:
@@ -256,7 +256,7 @@ def _codeit_dashboard(run_dir, *extra, port=None):
     kids = []
     try:
         deadline = time.time() + 90
-        while not listening(port):
+        while not (listening(port) and log.read_text().endswith('\n')):  # the banner follows the bind by a moment
             assert p.poll() is None and time.time() < deadline, f'the dashboard did not start: {log.read_text()}'
             time.sleep(0.2)
         kids = _children(p.pid)
