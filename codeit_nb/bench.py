@@ -15,8 +15,8 @@ from .batch import LocalPool, Memo, evaluate
 ORIGINAL_SANDBOX_EXEC_PER_S = 429  # the original's SIGALRM sandbox, 2-core machine
 
 # %% auto #0
-__all__ = ['ORIGINAL_SANDBOX_EXEC_PER_S', 'bench_dsl', 'bench_mutate', 'bench_policy', 'bench_replay', 'fuzz_programs',
-           'bench_fuzz']
+__all__ = ['ORIGINAL_SANDBOX_EXEC_PER_S', 'ITERATION_SCALE', 'bench_dsl', 'bench_mutate', 'bench_policy', 'bench_replay',
+           'fuzz_programs', 'bench_fuzz', 'iteration_config', 'bench_iteration', 'format_iteration']
 
 # %% ../nbs/80_bench.ipynb #195e1f00
 def _solver_jobs():
@@ -337,3 +337,127 @@ def bench_fuzz(n: int = 100_000,    # programs
            'timeout_examples': timeouts, 'crash_examples': crashes[:5], 'mismatch_examples': mismatches[:5]}
     if crashes or mismatches: raise AssertionError(f'fuzz: {len(crashes)} crashes, {len(mismatches)} disagreements: {res}')
     return res
+
+# %% ../nbs/80_bench.ipynb #a4d571b1
+ITERATION_SCALE = 1 / 400  # the default scale of `bench_iteration`: one of the 400 search tasks
+_STAGES = ('train', 'sample', 'execute', 'relabel', 'store')  # in the order a meta-iteration runs them
+
+def _cpus() -> int:
+    import os
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+
+def _policy_name(p) -> str:
+    from codeit_nb.policy import POLICY_PRESETS
+    return next((k for k, v in POLICY_PRESETS.items() if v == p), 'custom')
+
+def iteration_config(preset: str = 'gpu',                   # a loop preset (`LOOP_PRESETS`)
+                     scale: float = ITERATION_SCALE,        # fraction of its search tasks and draws, in (0, 1]
+                     seed: int = 0,                         # the run's seed
+                     seed_scale: float | None = None,       # fraction of its seed-buffer attempts (default: `scale`)
+                     pretrain_epochs: float = 0.0,          # pretraining before the iteration (0: none)
+                     policy: str | None = None,             # a policy preset instead of the preset's
+                     threads: int | None = None,            # torch threads (default: the preset's, at most the CPUs on a CPU)
+                     workers: int | None = None,            # processes that run programs (default: the preset's)
+                     micro_batch: int | None = None,        # examples per forward pass (default: the preset's batch, at most 4 on a CPU)
+                    ) -> tuple:
+    "The one-iteration `LoopConfig` of `preset` scaled by `scale`, and `{setting: [preset's, used]}` for each setting changed."
+    from codeit_nb.loop import LOOP_PRESETS, task_sets
+    from codeit_nb.policy import POLICY_PRESETS
+    from codeit_nb.train import device_default
+    from dataclasses import replace
+    if preset not in LOOP_PRESETS: raise ValueError(f"unknown preset {preset!r} (presets: {', '.join(LOOP_PRESETS)})")
+    if policy is not None and policy not in POLICY_PRESETS: raise ValueError(f"unknown policy preset {policy!r} (presets: {', '.join(POLICY_PRESETS)})")
+    seed_scale = scale if seed_scale is None else seed_scale
+    for k, v in (('scale', scale), ('seed_scale', seed_scale)):
+        if not 0 < v <= 1: raise ValueError(f'{k}={v}: expected a fraction in (0, 1]')
+    if not pretrain_epochs >= 0: raise ValueError(f'pretrain_epochs={pretrain_epochs}: expected 0 or more')
+    c = LOOP_PRESETS[preset]
+    cpu = (c.device or device_default()) == 'cpu'
+    part = lambda n, f, least: max(least, round(n * f)) if n else 0
+    if micro_batch is not None and micro_batch < 1: raise ValueError(f'micro_batch={micro_batch}: expected 1 or more')
+    b = c.train.batch_size  # the optimiser's batch stays the preset's; a smaller micro-batch accumulates gradients
+    mb = max(k for k in range(1, min(b, micro_batch or (4 if cpu else b)) + 1) if b % k == 0)
+    train = replace(c.train, batch_size=mb, grad_accum=c.train.grad_accum * b // mb)
+    new = dict(iterations=1, n_search_tasks=part(len(task_sets(c)[1]), scale, 1), n_policy=part(c.n_policy, scale, 1),
+               n_mutated=part(c.n_mutated, scale, 1), mutation_samples=part(c.mutation_samples, seed_scale, 0),
+               random_samples=part(c.random_samples, seed_scale, 0), no_pretrain=not pretrain_epochs, seed=seed,
+               pretrain_epochs=pretrain_epochs or c.pretrain_epochs, mutation_candidates=False,
+               threads=threads or (min(c.threads, _cpus()) if cpu else c.threads), workers=workers or c.workers,
+               policy=POLICY_PRESETS[policy] if policy else c.policy, train=train)
+    cfg = replace(c, **new).validate()
+    shown = lambda x: {**{k: getattr(x, k) for k in new}, 'policy': _policy_name(x.policy), 'train': None,
+                       'train.batch_size': x.train.batch_size, 'train.grad_accum': x.train.grad_accum}
+    was, now = {**shown(c), 'n_search_tasks': len(task_sets(c)[1])}, shown(cfg)
+    return cfg, {k: [was[k], now[k]] for k in now if was[k] != now[k]}
+
+# %% ../nbs/80_bench.ipynb #15602cf9
+def _iteration(loop, i: int, device: str) -> tuple:
+    "Run meta-iteration `i` of a prepared `loop` (its own `train_step` and `sample_step`); (seconds per stage, counts)."
+    import torch
+    times, t0 = {}, time.perf_counter()
+    loop.train_step(i)
+    if device.startswith('cuda'): torch.cuda.synchronize()
+    times['train'] = time.perf_counter() - t0
+    loop.sample_step(i, times)
+    r = loop.store.iterations()[-1]
+    return times, {'programs': r['valid_samples'], 'ran': r['valid_samples'], 'new_experiences': r['new_experiences'],
+                   'drawn': loop.store.meta(f'train_{i}', {}).get('drawn', 0), 'solved': r['solved_policy']}
+
+# %% ../nbs/80_bench.ipynb #4b8fdae9
+def bench_iteration(preset: str = 'gpu',             # a loop preset
+                    scale: float = ITERATION_SCALE,  # fraction of its search tasks and draws (1: full size)
+                    seed: int = 0,                   # the run's seed
+                    seed_scale: float | None = None, # fraction of its seed-buffer attempts (default: `scale`)
+                    pretrain_epochs: float = 0.0,    # pretraining before the iteration (0: none)
+                    policy: str | None = None,       # a policy preset instead of the preset's
+                    threads: int | None = None,      # torch threads (default: the preset's, at most the CPUs on a CPU)
+                    workers: int | None = None,      # processes that run programs (default: the preset's)
+                    micro_batch: int | None = None,  # examples per forward pass (default: the preset's batch, at most 4 on a CPU)
+                    out=None,                        # keep the run here (default: a temporary directory, removed)
+                    progress: bool = False           # the loop's progress bars (on stderr)
+                   ) -> dict:
+    "Seconds and share of each stage of one meta-iteration of `preset` scaled by `scale`: train, sample, execute, relabel, store."
+    import shutil, tempfile, torch
+    from pathlib import Path
+    from codeit_nb.loop import Loop
+    from codeit_nb.sampling import sample_programs
+    cfg, scaled = iteration_config(preset, scale, seed, seed_scale, pretrain_epochs, policy, threads, workers, micro_batch)
+    tmp = None if out is not None else Path(tempfile.mkdtemp(prefix='codeit-bench-'))
+    t0 = time.perf_counter()
+    loop = Loop(Path(out) if out is not None else tmp / 'run', cfg, progress=progress)
+    try:
+        loop.prepare()
+        if cfg.workers > 1 or cfg.executor != 'local': loop.executor()  # a run starts its pool once, not every iteration
+        prepare_s = time.perf_counter() - t0; t0 = time.perf_counter()
+        sample_programs(loop.trainer.model, loop.tok, loop.encodings()[:1], min(4, cfg.samples_per_task), cfg.temperature,
+                        loop.pcfg.dec_len, loop.pcfg.enc_len, seed=0)  # warm-up: grammar caches, kernels (train_step reseeds)
+        warmup_s, t0 = time.perf_counter() - t0, time.perf_counter()
+        times, n = _iteration(loop, 0, loop.device)
+        total = time.perf_counter() - t0
+        device = loop.device if loop.device == 'cpu' else f'{loop.device} ({torch.cuda.get_device_name()})'
+    finally:
+        loop.close()
+        if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
+    drawn = cfg.n_search_tasks * cfg.samples_per_task
+    return {'preset': preset, 'scale': scale, 'seed': seed, 'policy': _policy_name(cfg.policy),
+            'params_m': round(sum(p.numel() for p in loop.trainer.model.parameters()) / 1e6, 2), 'scaled': scaled,
+            'device': device, 'threads': torch.get_num_threads(), 'workers': cfg.workers, 'executor': cfg.executor,
+            'seconds': {k: round(times[k], 3) for k in _STAGES}, 'share': {k: round(times[k] / total, 3) for k in _STAGES},
+            'total_s': round(total, 3), 'prepare_s': round(prepare_s, 2), 'warmup_s': round(warmup_s, 2),
+            'tasks': cfg.n_search_tasks, 'samples_per_task': cfg.samples_per_task, 'programs_sampled': drawn,
+            'programs_distinct': n['programs'], 'programs_ran': n['ran'], 'programs_per_s': round(drawn / times['sample'], 2),
+            'programs_per_s_iteration': round(drawn / total, 2), 'experiences_trained': n['drawn'],
+            'new_experiences': n['new_experiences'], 'solved_by_policy': n['solved']}
+
+# %% ../nbs/80_bench.ipynb #d8051af6
+def format_iteration(r: dict) -> str:
+    "The result of `bench_iteration` as a few lines of text: a table of stages, then the programs and the device."
+    scaled = ', '.join(f'{k} {a} → {b}' for k, (a, b) in r['scaled'].items())
+    rows = [f"{k:<8}{r['seconds'][k]:>10.2f} s{100 * r['share'][k]:>7.1f} %" for k in _STAGES]
+    return '\n'.join([f"one meta-iteration of the {r['preset']!r} preset at scale {r['scale']:g} (policy {r['policy']}, {r['params_m']}M parameters)",
+                      f'scaled: {scaled}', *rows, f"{'total':<8}{r['total_s']:>10.2f} s  100.0 %",
+                      f"programs: {r['programs_sampled']} sampled ({r['tasks']} tasks × {r['samples_per_task']}), {r['programs_distinct']} distinct, "
+                      f"{r['programs_ran']} ran; {r['programs_per_s']} programs/s sampling, {r['programs_per_s_iteration']} per second of iteration",
+                      f"trained on {r['experiences_trained']} experiences; {r['new_experiences']} new; {r['solved_by_policy']} tasks solved by the policy",
+                      f"device: {r['device']}, {r['threads']} torch threads, {r['workers']} workers ({r['executor']}); "
+                      f"prepared in {r['prepare_s']} s, warm-up {r['warmup_s']} s (not in the total)"])

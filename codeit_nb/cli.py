@@ -15,8 +15,8 @@ from typing import Callable
 __all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg', 'group', 'command', 'build_parser', 'main',
            'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
            'baseline_cmd', 'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
-           'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_replay_cmd', 'bench_fuzz_cmd',
-           'bench_learn_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
+           'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_iteration_cmd', 'bench_replay_cmd',
+           'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -388,7 +388,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #4e366e62
+# %% ../nbs/90_cli.ipynb #1599a232
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -443,6 +443,35 @@ def bench_ray_cmd(args):
     from codeit_nb.ray_pool import bench_executors
     r = bench_executors(tuple(args.workers), args.tasks, args.repeats)
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items()))
+
+@command('bench iteration', 'one meta-iteration of a loop preset, stage by stage (train, sample, execute, relabel, store): seconds, shares, programs/s',
+         arg('--preset', default='gpu', help='loop preset (default gpu)'),
+         arg('--scale', type=float, default=None, help="fraction of the preset's search tasks and draws, in (0, 1] (default 0.0025: one of 400 tasks; 1: full size)"),
+         arg('--seed', type=int, default=0, help="the run's seed"),
+         arg('--seed-scale', type=float, default=None, help="fraction of the seed buffer's mutation and random-program attempts (default: --scale)"),
+         arg('--pretrain-epochs', type=float, default=0.0, help='pretrain before the iteration (default 0: an untrained policy)'),
+         arg('--policy', default=None, help="policy preset instead of the loop preset's: tiny, cpu, gpu, paper"),
+         arg('--threads', type=int, default=None, help="torch threads (default: the preset's, at most the CPUs on a CPU)"),
+         arg('--workers', type=int, default=None, help="processes that run programs (default: the preset's)"),
+         arg('--micro-batch', type=int, default=None, help="examples per forward pass, the preset's batch kept by accumulating gradients (default: the preset's batch, at most 4 on a CPU)"),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_iteration_cmd(args):
+    from codeit_nb.bench import ITERATION_SCALE, bench_iteration, format_iteration
+    from codeit_nb.loop import LOOP_PRESETS
+    from codeit_nb.policy import POLICY_PRESETS
+    if args.preset not in LOOP_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(LOOP_PRESETS)})")
+    if args.policy is not None and args.policy not in POLICY_PRESETS: raise CLIError(f"unknown policy preset {args.policy!r} (presets: {', '.join(POLICY_PRESETS)})")
+    scale = ITERATION_SCALE if args.scale is None else args.scale
+    for name, v in (('scale', scale), ('seed-scale', args.seed_scale)):
+        if v is not None and not 0 < v <= 1: raise CLIError(f'--{name} must be a fraction in (0, 1], not {v:g}')
+    if not args.pretrain_epochs >= 0: raise CLIError(f'--pretrain-epochs must be 0 or more, not {args.pretrain_epochs:g}')
+    if not 0 <= args.seed < 2**31: raise CLIError(f'--seed must be from 0 to {2**31 - 1}, not {args.seed}')
+    _positive(args, 'threads', 'workers')
+    if args.micro_batch is not None and args.micro_batch < 1: raise CLIError('--micro-batch must be at least 1')
+    try: r = bench_iteration(args.preset, scale, args.seed, args.seed_scale, args.pretrain_epochs, args.policy, args.threads, args.workers,
+                             args.micro_batch, progress=not args.json)
+    except ValueError as e: raise CLIError(str(e)) from None
+    print(json.dumps(r) if args.json else format_iteration(r))
 
 @command('bench replay', 'seconds to draw 100,000 experiences from a policy pool of 1,000,000 by priority', *_BENCH_ARGS)
 def bench_replay_cmd(args):

@@ -32,7 +32,7 @@ __all__ = ['LOOP_PRESETS', 'ABLATIONS', 'ENGINE_SETTINGS', 'MICRO', 'LoopConfig'
            'RunBusyError', 'writer_lock', 'writer_pid', 'plan_run', 'Loop', 'run_digest', 'results_table',
            'format_results', 'plot_results']
 
-# %% ../nbs/19_loop.ipynb #d4410723
+# %% ../nbs/19_loop.ipynb #271282a2
 @dataclass(frozen=True)
 class LoopConfig:
     "Everything a run depends on (with the seed, it determines the run)."
@@ -52,11 +52,13 @@ class LoopConfig:
     epochs: float = 1.0  # passes over the drawn experiences per iteration
     pretrain_epochs: float = 2.0  # passes over the mutated pool before the loop
     solver_repeats: int = 1  # copies of each solver in the pretraining data (the rest of the mutated pool once)
+    solver_epochs: float = 0.0  # then passes over the solvers alone, with their own decay: the policy fits what it is taught
     seed: int = 0  # every random choice of the run derives from it
     threads: int = 2  # torch CPU threads
     device: str = ''  # '' picks cuda when available
     baseline: str = ''  # a mutation-baseline directory whose candidates join the cumulative score
     mutation_candidates: bool = True  # run the seed mutants on the search tasks: their candidates join the cumulative score
+    every_task: bool = False  # also run each policy sample on every other search task, as each mutant is run (hits score and enter the buffer)
     workers: int = 1  # processes that run programs in bulk (the seed mutants, each iteration's samples) on this machine
     executor: str = 'local'  # where programs run in bulk: 'local' (processes here) or 'ray' (a Ray cluster); results are the same
     ray_address: str = ''  # with executor=ray: a running cluster ('auto', 'HOST:6379', 'ray://HOST:10001'); '' starts a local one
@@ -77,7 +79,7 @@ class LoopConfig:
                        samples_per_task=between(1, 10_000), temperature=between(0, 100, float, open_lo=True), n_policy=between(0, big),
                        n_mutated=between(0, big), mutation_samples=between(0, big), random_samples=between(0, big),
                        epochs=between(0, 1000, float, open_lo=True), pretrain_epochs=between(0, 1000, float, open_lo=True),
-                       solver_repeats=between(1, 1000), seed=between(0, 2**31 - 1), threads=between(1, 256),
+                       solver_repeats=between(1, 1000), solver_epochs=between(0, 10000, float), seed=between(0, 2**31 - 1), threads=between(1, 256),
                        workers=between(1, 256), executor=one_of('local', 'ray'), **yes_no)
         if not isinstance(self.ray_address, str): raise ValueError(f'ray_address={self.ray_address!r}: expected a cluster address or empty')
         check_engine(self.executor)
@@ -378,7 +380,7 @@ class Loop:
         torch.manual_seed(_seeded(self.cfg.seed, i, step))
         self.trainer.rng = random.Random(_seeded(self.cfg.seed, i, step, 'data'))
 
-# %% ../nbs/19_loop.ipynb #e3e963b3
+# %% ../nbs/19_loop.ipynb #f2f3b0e7
 @patch
 def _checkpoint(self: Loop):
     "The newest checkpoint that loads intact, as `load_checkpoint` returns it (None: none yet)."
@@ -437,6 +439,8 @@ def prepare(self: Loop):
         self._reseed(-1)
         data = self.buffer.pools['mutated'] + [e for e in self.buffer.pools['mutated'] if e.origin == 'solver'] * (c.solver_repeats - 1)
         r = self.trainer.train([self._example(e) for e in data], c.pretrain_epochs, progress=self._label('pretrain'))
+        solvers = [self._example(e) for e in self.buffer.pools['mutated'] if e.origin == 'solver']
+        if c.solver_epochs and solvers: r['solvers'] = self.trainer.train(solvers, c.solver_epochs, progress=self._label('pretrain on solvers'))
         path, files = _save_ckpt(self.out, 'pretrain', self.trainer, self.tok, self.pcfg)
         with st.transaction():
             st.add_checkpoint(-1, path, files)
@@ -470,7 +474,7 @@ def _steps(self: Loop):
         if not self.store.done(i, 'sample'): self.sample_step(i)
         self.store.checkpoint_wal()  # run.db alone holds every finished iteration
 
-# %% ../nbs/19_loop.ipynb #84fde8d1
+# %% ../nbs/19_loop.ipynb #446c2299
 @patch
 def train_step(self: Loop, i: int):
     "Train one pass on a draw from the buffer; checkpoint; commit."
@@ -486,19 +490,36 @@ def train_step(self: Loop, i: int):
     old = self.out / 'ckpt' / f'iter-{i - 2:04d}'  # keep the last two
     if old.exists(): shutil.rmtree(old)
 
+def _laps(times: dict | None, device: str):
+    "`lap(name)`: adds the seconds since the previous lap (after the device's queued work) to `times[name]`; nothing without `times`."
+    last = [time.perf_counter()]
+    def lap(name: str):
+        if times is None: return
+        if str(device).startswith('cuda'): torch.cuda.synchronize()
+        now = time.perf_counter()
+        times[name] = times.get(name, 0.0) + now - last[0]
+        last[0] = now
+    return lap
+
 @patch
-def sample_step(self: Loop, i: int):
-    "Sample → execute → relabel → score → record: one iteration's search, committed in one transaction."
-    t0 = time.perf_counter()
+def sample_step(self: Loop, i: int, times: dict | None = None):
+    "Sample → execute → relabel → score → record: one iteration's search, committed in one transaction (`times`: seconds per stage)."
+    t0, lap = time.perf_counter(), _laps(times, self.device)
     self._reseed(i, 2)
     known = {e.program for pool in self.buffer.pools.values() for e in pool}  # for the copy rate
-    samples = self.execute(self.sample(i), i)
-    new = self.relabel(samples, i)
-    metrics = {**self.score(samples), **sample_stats(samples, self.tasks, known)}
+    programs = self.sample(i)
+    lap('sample')
+    samples = self.execute(programs, i)
+    hits = self.execute_elsewhere(programs, i) if self.cfg.every_task else []
+    lap('execute')
+    new = self.relabel(samples + hits, i)
+    lap('relabel')
+    metrics = {**self.score(samples + hits), **sample_stats(samples, self.tasks, known)}
     with self.store.transaction():
-        self.record(i, samples, new, metrics, time.perf_counter() - t0)
+        self.record(i, samples, new, metrics, time.perf_counter() - t0, hits)
+    lap('store')
 
-# %% ../nbs/19_loop.ipynb #b608ccea
+# %% ../nbs/19_loop.ipynb #b6a684df
 @patch
 def encodings(self: Loop) -> list:
     "The encoder texts of the search tasks: what the policy samples from (A5: the first demonstration alone)."
@@ -532,6 +553,22 @@ def _run_job(job: tuple) -> list:
     "`run_on_task(task, texts, origin, iteration)`, in a worker."
     return run_on_task(*job)
 
+def _hits_job(job: tuple) -> list:
+    "The `Sample`s of `run_on_task(*job)` that solve at least one demonstration, in a worker."
+    return [s for s in run_on_task(*job) if s.candidate is not None]
+
+@patch
+def execute_elsewhere(self: Loop, programs: list, i: int) -> list:
+    "`every_task`: each distinct program of `programs` run on every other search task; the `Sample`s that solve a demonstration there."
+    every = list(dict.fromkeys(p for ps in programs for p in ps))
+    jobs = [(task, [p for p in every if p not in set(own)], 'policy', i) for task, own in zip(self.search, programs)]
+    bar = progress_bar(self._label(f'execute {i} elsewhere'), len(jobs), 'task')
+    pool = self.executor() if self.cfg.workers > 1 or self.cfg.executor != 'local' else None
+    per_task = pool.map(_hits_job, jobs) if pool else [_hits_job(j) for j in jobs]
+    bar.update(len(jobs))
+    bar.close()
+    return [s for hits in per_task for s in hits]
+
 @patch
 def relabel(self: Loop, samples: list, i: int) -> list:
     "The experiences that `samples` add to the buffer (hindsight-relabelled; A1: none; A2: only real solutions)."
@@ -555,13 +592,14 @@ def record(self: Loop,
            samples: list,   # its `Sample`s
            new: list,       # the experiences they added to the buffer
            metrics: dict,   # its scores and collapse indicators
-           seconds: float   # how long the step took
+           seconds: float,  # how long the step took
+           hits: list = ()  # `every_task`: samples that solve a demonstration of another search task (their candidates are kept)
           ):
     "Write the iteration's samples, new experiences, candidates and metrics, and mark the step done (inside a transaction)."
     st, before = self.store, self.store.iterations()
     st.add_samples(samples, i)
     st.add_experiences(new)
-    st.add_candidates([s.candidate for s in samples if s.candidate is not None], self.tasks)
+    st.add_candidates([s.candidate for s in [*samples, *hits] if s.candidate is not None], self.tasks)
     sizes = self.buffer.sizes()
     st.record_iteration(i, **metrics, samples=(before[-1]['samples'] if before else 0) + len(self.search) * self.cfg.samples_per_task,
                         buffer_policy=sizes['policy'], buffer_mutated=sizes['mutated'], loss=st.meta(f'train_{i}', {}).get('loss'),
@@ -569,12 +607,13 @@ def record(self: Loop,
                         new_experiences=len(new))
     st.mark(i, 'sample', seconds)
 
-# %% ../nbs/19_loop.ipynb #42bac945
+# %% ../nbs/19_loop.ipynb #0a6ac327
 MICRO = LoopConfig(iterations=2, n_search_tasks=4, samples_per_task=4, n_policy=64, n_mutated=32, mutation_samples=48,
                    random_samples=32, pretrain_epochs=0.25, threads=1)
 LOOP_PRESETS['micro'] = MICRO  # for tests (one torch thread: tests run side by side on two cores)
 LOOP_PRESETS['demo'] = replace(LOOP_PRESETS['tiny'], mode='dev', n_search_tasks=40, iterations=3, samples_per_task=8, n_policy=400,
-                               n_mutated=200, mutation_samples=640, random_samples=320, solver_repeats=4, workers=2)  # `make demo`
+                               n_mutated=200, mutation_samples=640, random_samples=320, train=TrainConfig(lr=2e-3), pretrain_epochs=1.0,
+                               solver_epochs=15.0, every_task=True, workers=2)  # `make demo`
 
 # %% ../nbs/19_loop.ipynb #cc7194ba
 def run_digest(out) -> dict:
