@@ -13,7 +13,7 @@ from .interpreter import (Compiled, Outcome, compile_program, run_compiled, sand
                                    DEFAULT_BUDGET, DEFAULT_TIMEOUT)
 
 # %% auto #0
-__all__ = ['Memo', 'line_keys', 'run_memo', 'evaluate', 'SerialExecutor', 'LocalPool', 'executor', 'check_engine', 'Job',
+__all__ = ['Memo', 'line_keys', 'run_memo', 'evaluate', 'Later', 'SerialExecutor', 'LocalPool', 'executor', 'check_engine', 'Job',
            'evaluate_job', 'evaluate_jobs']
 
 # %% ../nbs/06_batch.ipynb #c560c676
@@ -111,7 +111,14 @@ def evaluate(programs,                      # texts, `Program`s, `Typed` or `Com
         out.append([run_memo(c, keys, g, x, memo, budget, timeout) for x, g in enumerate(inputs)])
     return out
 
-# %% ../nbs/06_batch.ipynb #2706c9d8
+# %% ../nbs/06_batch.ipynb #f31fa8d1
+class Later:
+    "`get()` computes `f()` once."
+    def __init__(self, f): self.f = f
+    def get(self):
+        if self.f is not None: self.value, self.f = self.f(), None
+        return self.value
+
 class SerialExecutor:
     "Runs jobs in this process."
     workers = 1
@@ -129,6 +136,13 @@ class SerialExecutor:
                       ):
         "An iterator over `fn` of each job (here: in order, lazily)."
         return (fn(j) for j in jobs)
+    def map_async(self,
+                  fn,             # called on each job
+                  jobs,           # an iterable of jobs
+                  chunksize:int=1 # jobs sent to a worker at once (no effect here)
+                 ):
+        "A handle whose `get()` is `fn` of each job, in order (here: run when `get` is called)."
+        return Later(lambda: [fn(j) for j in jobs])
     def close(self): pass
     def __enter__(self): return self
     def __exit__(self, *a): self.close()
@@ -153,6 +167,13 @@ class LocalPool:
                       ):
         "An iterator over `fn` of each job, in the order they finish."
         return self.pool.imap_unordered(fn, jobs, chunksize)
+    def map_async(self,
+                  fn,             # called on each job, in a worker (picklable)
+                  jobs,           # an iterable of jobs
+                  chunksize:int=1 # jobs sent to a worker at once
+                 ):
+        "A handle whose `get()` is `fn` of each job, in order; the workers start on them now."
+        return self.pool.map_async(fn, jobs, chunksize)
     def close(self): self.pool.terminate(); self.pool.join()
     def __enter__(self): return self
     def __exit__(self, *a): self.close()

@@ -474,7 +474,7 @@ def _steps(self: Loop):
         if not self.store.done(i, 'sample'): self.sample_step(i)
         self.store.checkpoint_wal()  # run.db alone holds every finished iteration
 
-# %% ../nbs/19_loop.ipynb #446c2299
+# %% ../nbs/19_loop.ipynb #11e009f8
 @patch
 def train_step(self: Loop, i: int):
     "Train one pass on a draw from the buffer; checkpoint; commit."
@@ -507,9 +507,10 @@ def sample_step(self: Loop, i: int, times: dict | None = None):
     t0, lap = time.perf_counter(), _laps(times, self.device)
     self._reseed(i, 2)
     known = {e.program for pool in self.buffer.pools.values() for e in pool}  # for the copy rate
-    programs = self.sample(i)
+    runs = _Runs(self, i)  # each batch of tasks' samples runs as soon as it is written (on a pool: while the next batch is sampled)
+    programs = self.sample(i, then=runs.submit)
     lap('sample')
-    samples = self.execute(programs, i)
+    samples = runs.results()
     hits = self.execute_elsewhere(programs, i) if self.cfg.every_task else []
     lap('execute')
     new = self.relabel(samples + hits, i)
@@ -519,35 +520,45 @@ def sample_step(self: Loop, i: int, times: dict | None = None):
         self.record(i, samples, new, metrics, time.perf_counter() - t0, hits)
     lap('store')
 
-# %% ../nbs/19_loop.ipynb #b6a684df
+# %% ../nbs/19_loop.ipynb #35b6a9e6
 @patch
 def encodings(self: Loop) -> list:
     "The encoder texts of the search tasks: what the policy samples from (A5: the first demonstration alone)."
     return [encode_task(t, self.pcfg.enc_len, self.n_demos) for t in self.search]
 
 @patch
-def sample(self: Loop, i: int) -> list:
-    "Per search task, the distinct programs sampled from the policy, pruned of lines that do not reach `O`."
-    c = self.cfg
-    progs = sample_programs(self.trainer.model, self.tok, self.encodings(), c.samples_per_task, c.temperature, self.pcfg.dec_len,
-                            self.pcfg.enc_len, seed=_seeded(c.seed, i, 'sample'), progress=self._label(f'sample {i}'))
-    return [list(dict.fromkeys(str(prune(parse(p))) for p in ps)) for ps in progs]
+def sample(self: Loop, i: int, then=None) -> list:
+    "Per search task, the distinct programs sampled from the policy, pruned of lines that do not reach `O`; `then(first task, programs)` after each batch."
+    c, out = self.cfg, []
+    def batch(first: int, progs: list):
+        out.extend(list(dict.fromkeys(str(prune(parse(p))) for p in ps)) for ps in progs)
+        if then: then(first, out[first:])
+    sample_programs(self.trainer.model, self.tok, self.encodings(), c.samples_per_task, c.temperature, self.pcfg.dec_len,
+                    self.pcfg.enc_len, seed=_seeded(c.seed, i, 'sample'), progress=self._label(f'sample {i}'), on_batch=batch)
+    return out
+
+class _Runs:
+    "Runs batches of programs on their search tasks as they are submitted: on a pool, while the caller samples the next batch."
+    def __init__(self, loop: Loop, i: int): self.loop, self.i, self.handles = loop, i, []
+    def submit(self, first: int, programs: list):
+        "Start running `programs[k]` on search task `first + k`, on the run's executor (a single process runs them at `results`)."
+        jobs = [(task, texts, 'policy', self.i) for task, texts in zip(self.loop.search[first:], programs)]
+        self.handles.append((len(jobs), self.loop.executor().map_async(_run_job, jobs)))
+    def results(self) -> list:
+        "Every submitted program's `Sample`, in the order submitted."
+        bar, out = progress_bar(self.loop._label(f'execute {self.i}'), sum(n for n, _ in self.handles), 'task'), []
+        for n, h in self.handles:
+            out += [s for samples in h.get() for s in samples]
+            bar.update(n)
+        bar.close()
+        return out
 
 @patch
 def execute(self: Loop, programs: list, i: int) -> list:
     "A `Sample` for each program (`programs[k]` are task k's) run on its task's demonstrations, on the run's executor."
-    jobs = [(task, texts, 'policy', i) for task, texts in zip(self.search, programs)]
-    bar = progress_bar(self._label(f'execute {i}'), len(jobs), 'task')
-    if self.cfg.workers > 1 or self.cfg.executor != 'local':
-        per_task = self.executor().map(_run_job, jobs)
-        bar.update(len(jobs))
-    else:
-        per_task = []
-        for j in jobs:
-            per_task.append(_run_job(j))
-            bar.update(1)
-    bar.close()
-    return [s for samples in per_task for s in samples]
+    runs = _Runs(self, i)
+    runs.submit(0, programs)
+    return runs.results()
 
 def _run_job(job: tuple) -> list:
     "`run_on_task(task, texts, origin, iteration)`, in a worker."
@@ -563,8 +574,7 @@ def execute_elsewhere(self: Loop, programs: list, i: int) -> list:
     every = list(dict.fromkeys(p for ps in programs for p in ps))
     jobs = [(task, [p for p in every if p not in set(own)], 'policy', i) for task, own in zip(self.search, programs)]
     bar = progress_bar(self._label(f'execute {i} elsewhere'), len(jobs), 'task')
-    pool = self.executor() if self.cfg.workers > 1 or self.cfg.executor != 'local' else None
-    per_task = pool.map(_hits_job, jobs) if pool else [_hits_job(j) for j in jobs]
+    per_task = self.executor().map(_hits_job, jobs)
     bar.update(len(jobs))
     bar.close()
     return [s for hits in per_task for s in hits]

@@ -233,7 +233,7 @@ class ProgramConstraint:
         self.start = min(self.start, input_ids.shape[1])
         return scores + mask
 
-# %% ../nbs/16_sampling.ipynb #9f4960c5
+# %% ../nbs/16_sampling.ipynb #26b952db
 def sample_programs(model,                  # the policy
                     tokenizer,              # its tokenizer
                     encoder_texts:list,     # one task's encoder text each (`encode_task`)
@@ -244,7 +244,8 @@ def sample_programs(model,                  # the policy
                     batch_tasks:int=8,      # tasks per `generate` call
                     constrained:bool=True,  # allow only well-typed, completable tokens (`ProgramConstraint`)
                     seed:int|None=None,     # the torch seed to set first (None: leave it as it is)
-                    progress:str=''         # a progress bar with this label ('' for none)
+                    progress:str='',        # a progress bar with this label ('' for none)
+                    on_batch=None           # called as `on_batch(first task index, its batch's program lists)` after each batch
                    ) -> list:
     "Distinct sampled program texts for each encoder text (tasks in batches of `batch_tasks`, `n` samples each)."
     from transformers import LogitsProcessorList
@@ -267,6 +268,7 @@ def sample_programs(model,                  # the policy
                 except ValueError: continue
                 if p not in progs: progs.append(p)
             out.append(progs)
+        if on_batch: on_batch(i, out[i:])
         bar.update(len(texts) // n)
     bar.close()
     return out
