@@ -617,13 +617,13 @@ def record(self: Loop,
                         new_experiences=len(new))
     st.mark(i, 'sample', seconds)
 
-# %% ../nbs/19_loop.ipynb #0a6ac327
+# %% ../nbs/19_loop.ipynb #29b11f0f
 MICRO = LoopConfig(iterations=2, n_search_tasks=4, samples_per_task=4, n_policy=64, n_mutated=32, mutation_samples=48,
                    random_samples=32, pretrain_epochs=0.25, threads=1)
 LOOP_PRESETS['micro'] = MICRO  # for tests (one torch thread: tests run side by side on two cores)
-LOOP_PRESETS['demo'] = replace(LOOP_PRESETS['tiny'], mode='dev', n_search_tasks=40, iterations=3, samples_per_task=8, n_policy=400,
+LOOP_PRESETS['demo'] = replace(LOOP_PRESETS['tiny'], mode='dev', n_search_tasks=40, iterations=3, samples_per_task=12, n_policy=400,
                                n_mutated=200, mutation_samples=640, random_samples=320, train=TrainConfig(lr=2e-3), pretrain_epochs=1.0,
-                               solver_epochs=15.0, every_task=True, workers=2)  # `make demo`
+                               solver_epochs=30.0, every_task=True, workers=2)  # `make demo`
 
 # %% ../nbs/19_loop.ipynb #cc7194ba
 def run_digest(out) -> dict:
