@@ -380,7 +380,7 @@ class Loop:
         torch.manual_seed(_seeded(self.cfg.seed, i, step))
         self.trainer.rng = random.Random(_seeded(self.cfg.seed, i, step, 'data'))
 
-# %% ../nbs/19_loop.ipynb #f2f3b0e7
+# %% ../nbs/19_loop.ipynb #5b792e03
 @patch
 def _checkpoint(self: Loop):
     "The newest checkpoint that loads intact, as `load_checkpoint` returns it (None: none yet)."
@@ -437,10 +437,11 @@ def prepare(self: Loop):
     if not c.no_pretrain and not st.done(-1, 'pretrain'):
         t0 = time.perf_counter()
         self._reseed(-1)
-        data = self.buffer.pools['mutated'] + [e for e in self.buffer.pools['mutated'] if e.origin == 'solver'] * (c.solver_repeats - 1)
+        solvers = [e for e in self.buffer.pools['mutated'] if e.origin == 'solver']
+        data = self.buffer.pools['mutated'] + solvers * (c.solver_repeats - 1)
         r = self.trainer.train([self._example(e) for e in data], c.pretrain_epochs, progress=self._label('pretrain'))
-        solvers = [self._example(e) for e in self.buffer.pools['mutated'] if e.origin == 'solver']
-        if c.solver_epochs and solvers: r['solvers'] = self.trainer.train(solvers, c.solver_epochs, progress=self._label('pretrain on solvers'))
+        if c.solver_epochs and solvers:
+            r['solvers'] = self.trainer.train([self._example(e) for e in solvers], c.solver_epochs, progress=self._label('pretrain on solvers'))
         path, files = _save_ckpt(self.out, 'pretrain', self.trainer, self.tok, self.pcfg)
         with st.transaction():
             st.add_checkpoint(-1, path, files)
@@ -520,7 +521,7 @@ def sample_step(self: Loop, i: int, times: dict | None = None):
         self.record(i, samples, new, metrics, time.perf_counter() - t0, hits)
     lap('store')
 
-# %% ../nbs/19_loop.ipynb #35b6a9e6
+# %% ../nbs/19_loop.ipynb #6d710035
 @patch
 def encodings(self: Loop) -> list:
     "The encoder texts of the search tasks: what the policy samples from (A5: the first demonstration alone)."
@@ -572,7 +573,7 @@ def _hits_job(job: tuple) -> list:
 def execute_elsewhere(self: Loop, programs: list, i: int) -> list:
     "`every_task`: each distinct program of `programs` run on every other search task; the `Sample`s that solve a demonstration there."
     every = list(dict.fromkeys(p for ps in programs for p in ps))
-    jobs = [(task, [p for p in every if p not in set(own)], 'policy', i) for task, own in zip(self.search, programs)]
+    jobs = [(task, [p for p in every if p not in mine], 'policy', i) for task, mine in zip(self.search, map(set, programs))]
     bar = progress_bar(self._label(f'execute {i} elsewhere'), len(jobs), 'task')
     per_task = self.executor().map(_hits_job, jobs)
     bar.update(len(jobs))
