@@ -16,7 +16,7 @@ __all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg',
            'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
            'baseline_cmd', 'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
            'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_iteration_cmd', 'bench_replay_cmd',
-           'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
+           'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_ra3_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -388,7 +388,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #1599a232
+# %% ../nbs/90_cli.ipynb #a9464ade
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -504,6 +504,23 @@ def bench_learn_cmd(args):
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     if args.json: print(json.dumps(r)); return 0
     print('\n'.join(f'{k}: {v}' for k, v in r.items()))
+
+@command('bench ra3', 'the RA3 experiment: RA3 mid-training against NTP at equal compute and random latents, forked from one pretrained policy per seed',
+         arg('--preset', default='cpu', help='micro (tests), cpu (under an hour a seed on 2 cores), gpu'),
+         arg('--seed', type=int, nargs='+', default=[0], help='seeds (each runs every arm; several give the summary over seeds)'),
+         arg('--c', type=float, nargs='*', default=[], help='more RA3 arms at these switch penalties (the sweep)'),
+         arg('--base', default=None, help='a prepared run to fork from, "{seed}" standing for the seed (default OUT/base, prepared here)'),
+         arg('--out', default=None, help='directory of the arms, "{seed}" standing for the seed (default runs/ra3-PRESET-s{seed}); finished arms are read'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_ra3_cmd(args):
+    from codeit_nb.learning import RA3_PRESETS, bench_ra3, ra3_summary
+    if args.preset not in RA3_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(RA3_PRESETS)})")
+    if any(c < 0 for c in args.c): raise CLIError('--c: switch penalties must be 0 or more')
+    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
+    try: runs = [bench_ra3(args.preset, s, fill(args.out, s), fill(args.base, s), args.c, progress=not args.json) for s in args.seed]
+    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
+    r = {'runs': runs, 'summary': ra3_summary(runs)} if len(runs) > 1 else runs[0]
+    print(json.dumps(r) if args.json else json.dumps(r, indent=1))
 
 @command('bench dashboard', "seconds of the dashboard's first page on a large synthetic run: in-process build, Bokeh models, pages served",
          arg('--repeats', type=int, default=3, help='in-process renders (median reported)'),

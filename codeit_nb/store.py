@@ -14,8 +14,8 @@ from .replay import Experience
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ITERATION_METRICS', 'StoreVersionError', 'RunStore', 'synthetic_store']
 
-# %% ../nbs/18_store.ipynb #eb9f94f5
-SCHEMA_VERSION = 2  # bump when a table changes; stores of another version are refused
+# %% ../nbs/18_store.ipynb #de8f5aa0
+SCHEMA_VERSION = 3  # bump when a table changes; stores of another version are refused (unless `_UPGRADES` says how)
 SCHEMA = '''
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS steps(iteration INTEGER, step TEXT, done_at REAL, seconds REAL, PRIMARY KEY(iteration, step));
@@ -34,7 +34,9 @@ CREATE INDEX IF NOT EXISTS buffer_iter ON buffer(iteration, origin);
 CREATE TABLE IF NOT EXISTS candidates(task_id TEXT, program TEXT, demo_acc REAL, n_lines INTEGER, test_outputs TEXT,
     origin TEXT, iteration INTEGER, test_correct INTEGER, PRIMARY KEY(task_id, program));
 CREATE TABLE IF NOT EXISTS checkpoints(iteration INTEGER PRIMARY KEY, path TEXT);
+CREATE TABLE IF NOT EXISTS latents(program TEXT PRIMARY KEY, tokens TEXT, origin TEXT, iteration INTEGER);
 '''
+_UPGRADES = {2: 'CREATE TABLE IF NOT EXISTS latents(program TEXT PRIMARY KEY, tokens TEXT, origin TEXT, iteration INTEGER);'}  # version -> the SQL that makes it the next
 ITERATION_METRICS = ('samples', 'cumulative', 'policy_only', 'solved_cumulative', 'solved_policy', 'buffer_policy',
                      'buffer_mutated', 'loss', 'train_seconds', 'sample_seconds', 'valid_samples', 'new_experiences',
                      'median_lines', 'identity_rate', 'copy_rate')  # the columns of `iterations` after `iteration`
@@ -45,11 +47,11 @@ class StoreVersionError(ValueError):
 def _grids(gs) -> str: return json.dumps([None if g is None else [list(r) for r in g] for g in gs])
 def _tuple_grids(s: str) -> tuple: return tuple(None if g is None else tuple(map(tuple, g)) for g in json.loads(s))
 
-# %% ../nbs/18_store.ipynb #6257ab5e
+# %% ../nbs/18_store.ipynb #fe66cd3d
 class RunStore:
     "The SQLite store of one run, and the only code that reads or writes its tables: the loop writes, readers open it read-only."
     def __init__(self, path, readonly: bool = False):
-        self.path = Path(path)
+        self.path, self.readonly = Path(path), readonly
         if readonly:
             if not self.path.exists(): raise FileNotFoundError(f'{self.path}: no run store there')
             self.db = sqlite3.connect(self._uri(), uri=True, timeout=30, check_same_thread=False, isolation_level=None)
@@ -72,7 +74,10 @@ class RunStore:
 
     def _check_version(self):
         v = self.db.execute('PRAGMA user_version').fetchone()[0]
-        if v != SCHEMA_VERSION and self.db.execute('SELECT count(*) FROM sqlite_master').fetchone()[0]:
+        while v in _UPGRADES and not self.readonly:  # a change that only adds: the writer upgrades the store in place
+            self.db.executescript(f'BEGIN IMMEDIATE; {_UPGRADES[v]} PRAGMA user_version = {v + 1}; COMMIT;')
+            v += 1
+        if v != SCHEMA_VERSION and not (self.readonly and v in _UPGRADES) and self.db.execute('SELECT count(*) FROM sqlite_master').fetchone()[0]:
             self.db.close()
             raise StoreVersionError(f'{self.path}: a run store of schema version {v}; this codeit_nb reads version '
                                     f'{SCHEMA_VERSION} (start a new run, or use the codeit_nb that wrote it)')
@@ -263,6 +268,31 @@ def snapshot(self: RunStore):
 def buffer_counts(self: RunStore) -> dict:
     "`{origin: experiences}` in the buffer."
     return {r[0]: r[1] for r in self.db.execute('SELECT origin, count(*) FROM buffer GROUP BY origin')}
+
+# %% ../nbs/18_store.ipynb #c8b97508
+@patch
+def add_latents(self: RunStore,
+                tokens: dict,    # program text -> its annotated decoder tokens
+                origin: str,     # 'ra3' (an E-step) or 'policy' (sampled)
+                iteration: int   # -1: mid-training
+               ):
+    "Record annotated programs; an E-step's replace what a program had, a sample's only fill what it lacked."
+    verb = 'INSERT OR REPLACE' if origin == 'ra3' else 'INSERT OR IGNORE'
+    self.db.executemany(f'{verb} INTO latents VALUES (?,?,?,?)', [(p, t, origin, iteration) for p, t in tokens.items()])
+
+@patch
+def latents(self: RunStore, origin: str | None = None) -> dict:
+    "Program text -> its annotated decoder tokens (of `origin` only, if given); empty for a store without latents."
+    if not self.db.execute("SELECT count(*) FROM sqlite_master WHERE name='latents'").fetchone()[0]: return {}  # a version-2 store
+    rows = self.db.execute('SELECT program, tokens, origin FROM latents ORDER BY rowid')
+    return {p: t for p, t, o in rows if origin is None or o == origin}
+
+@patch
+def forget_iterations(self: RunStore):
+    "Forget every meta-iteration (0 and later): steps, results, samples, policy experiences, candidates, checkpoints, latents."
+    for table in ('steps', 'iterations', 'samples', 'buffer', 'candidates', 'checkpoints', 'latents'):
+        self.db.execute(f'DELETE FROM {table} WHERE iteration >= 0')
+    self.db.execute("DELETE FROM meta WHERE key GLOB 'train_[0-9]*' OR (key GLOB 'checkpoint_files_[0-9]*')")
 
 # %% ../nbs/18_store.ipynb #e72eacd9
 import random

@@ -9,8 +9,9 @@ from .dsl import PRIMITIVES, CONSTANTS
 from .program import MAX_LINES, parse
 
 # %% auto #0
-__all__ = ['SPECIAL', 'grid_tokens', 'output_tokens', 'pair_tokens', 'encode_task', 'encode_pairs', 'program_tokens',
-           'tokens_program', 'vocabulary', 'build_tokenizer', 'length_stats']
+__all__ = ['SPECIAL', 'grid_tokens', 'output_tokens', 'pair_tokens', 'encode_task', 'encode_pairs', 'program_tokens', 'is_latent',
+           'strip_latents', 'tokens_program', 'latent_tokens', 'annotate', 'latent_marks', 'latent_spans', 'vocabulary',
+           'build_tokenizer', 'latent_count', 'length_stats']
 
 # %% ../nbs/13_tokenizer.ipynb #2ca24acb
 def _runs(row, keep=None):
@@ -66,41 +67,82 @@ def encode_pairs(pairs,                 # `(input, output)` grid pairs
     "The encoder text of demonstration `pairs` (input, output grids)."
     return encode_task(Task('', '', tuple(Pair(i, o) for i, o in pairs), ()), max_len, n_demos)
 
-# %% ../nbs/13_tokenizer.ipynb #8f2254a2
+# %% ../nbs/13_tokenizer.ipynb #9bcf714a
 def program_tokens(text: str) -> str:
     "The decoder text of a program: one token per name, `<nl>` after each line."
     return ' '.join(f"{ln.target} {ln.fn} {' '.join(ln.args)} <nl>".replace('  ', ' ') for ln in parse(text).lines)
 
+def is_latent(tok: str) -> bool:
+    "Whether `tok` is a latent token (`<z3>`: see *Latent actions* below)."
+    return tok.startswith('<z') and tok.endswith('>') and tok[2:-1].isdigit()
+
+def strip_latents(tokens: str) -> str:
+    "Decoder tokens without their latent tokens."
+    return ' '.join(t for t in tokens.split() if not is_latent(t))
+
 def tokens_program(tokens: str) -> str:
-    "The program text of decoder tokens (the inverse of `program_tokens`); raises `ProgramError` if malformed."
+    "The program text of decoder tokens (the inverse of `program_tokens`; latent tokens are dropped); raises `ProgramError` if malformed."
     lines = []
-    for chunk in tokens.replace('</s>', ' ').replace('<pad>', ' ').split('<nl>'):
+    for chunk in strip_latents(tokens).replace('</s>', ' ').replace('<pad>', ' ').split('<nl>'):
         w = chunk.split()
         if not w: continue
         if len(w) < 2: lines.append(' '.join(w)); continue
         lines.append(f"{w[0]} = {w[1]}({', '.join(w[2:])})")
     return str(parse('\n'.join(lines)))
 
-# %% ../nbs/13_tokenizer.ipynb #21986c93
+# %% ../nbs/13_tokenizer.ipynb #ac443d5f
+def latent_tokens(k: int) -> list:
+    "The `k` latent tokens `<z0>` … `<z{k-1}>`."
+    return [f'<z{i}>' for i in range(k)]
+
+def annotate(text: str,  # a program
+             marks: dict # line index -> latent id: a latent written before that line
+            ) -> str:
+    "The decoder tokens of `text` with latent `<z{marks[j]}>` before line `j`."
+    lines = program_tokens(text).split(' <nl>')[:-1]
+    return ' '.join((f'<z{marks[j]}> ' if j in marks else '') + ln.strip() + ' <nl>' for j, ln in enumerate(lines))
+
+def latent_marks(tokens: str) -> dict:
+    "Line index -> latent id of annotated decoder tokens (the inverse of `annotate`'s `marks`)."
+    marks, line = {}, 0
+    for t in tokens.split():
+        if is_latent(t): marks[line] = int(t[2:-1])
+        elif t == '<nl>': line += 1
+    return marks
+
+def latent_spans(tokens: str) -> list:
+    "`[(latent id, [line indices it covers])]` of annotated decoder tokens, in order."
+    marks, n = latent_marks(tokens), tokens.split().count('<nl>')
+    starts = sorted(marks)
+    return [(marks[s], list(range(s, e))) for s, e in zip(starts, starts[1:] + [n])]
+
+# %% ../nbs/13_tokenizer.ipynb #03a0f0f1
 SPECIAL = ['<pad>', '</s>', '<unk>', '<in>', '<out>', '<diff>', '<nl>', '=']
 
-def vocabulary() -> list:
+def vocabulary(latents: int = 0 # latent tokens at the end (RA3); the other tokens keep their ids
+              ) -> list:
     "Every token, in a fixed order."
     shapes = [f'h{i}' for i in range(1, 31)] + [f'w{i}' for i in range(1, 31)]
     runs = [f'{c}x{n}' for c in list(range(10)) + ['k'] for n in range(1, 31)]
     names = ['I', 'O'] + [f'x{i}' for i in range(1, MAX_LINES)] + sorted(PRIMITIVES) + sorted(CONSTANTS)
-    return SPECIAL + shapes + runs + names
+    return SPECIAL + shapes + runs + names + latent_tokens(latents)
 
-def build_tokenizer():
-    "A `PreTrainedTokenizerFast` over `vocabulary()`, appending `</s>` to every sequence."
+def build_tokenizer(latents: int = 0 # latent tokens `<z0>`… (RA3 mid-training adds them)
+                   ):
+    "A `PreTrainedTokenizerFast` over `vocabulary(latents)`, appending `</s>` to every sequence."
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
-    vocab = {t: i for i, t in enumerate(vocabulary())}
+    vocab = {t: i for i, t in enumerate(vocabulary(latents))}
     tok = Tokenizer(models.WordLevel(vocab, unk_token='<unk>'))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tok.post_processor = processors.TemplateProcessing(single='$A </s>', special_tokens=[('</s>', vocab['</s>'])])
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token='<pad>', eos_token='</s>', unk_token='<unk>',
                                    model_max_length=4096)
+
+# %% ../nbs/13_tokenizer.ipynb #539e0997
+def latent_count(tokenizer) -> int:
+    "How many latent tokens `tokenizer` has."
+    return sum(is_latent(t) for t in tokenizer.get_vocab())
 
 # %% ../nbs/13_tokenizer.ipynb #c095c0aa
 def length_stats(tasks) -> dict:

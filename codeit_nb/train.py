@@ -131,7 +131,7 @@ def progress_bar(label:str,        # what is being waited on, e.g. 'train 3'; ''
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=label, unit=unit, leave=False, disable=not label or rank != 0)
 
-# %% ../nbs/15_train.ipynb #b584741a
+# %% ../nbs/15_train.ipynb #f29db301
 class Trainer:
     "Owns the policy's optimizer and step count across calls to `train`."
     def __init__(self,
@@ -198,7 +198,7 @@ class Trainer:
             bar.set_postfix(loss=f'{losses[-1]:.3f}', refresh=False)
         bar.close()
         dt = time.perf_counter() - t0
-        return {'loss': sum(losses) / max(1, len(losses)), 'micro_batches': len(batches), 'steps': self.step,
+        return {'loss': sum(losses) / max(1, len(losses)), 'micro_batches': len(batches), 'steps': self.step, 'tokens': tokens,
                 'tokens_per_s': tokens / dt if dt else 0.0, 'seconds': dt, 'lr_last': self.opt.param_groups[0]['lr']}
 
 # %% ../nbs/15_train.ipynb #538dd20a
