@@ -269,7 +269,7 @@ def buffer_counts(self: RunStore) -> dict:
     "`{origin: experiences}` in the buffer."
     return {r[0]: r[1] for r in self.db.execute('SELECT origin, count(*) FROM buffer GROUP BY origin')}
 
-# %% ../nbs/18_store.ipynb #c8b97508
+# %% ../nbs/18_store.ipynb #9a976849
 @patch
 def add_latents(self: RunStore,
                 tokens: dict,    # program text -> its annotated decoder tokens
@@ -281,10 +281,16 @@ def add_latents(self: RunStore,
     self.db.executemany(f'{verb} INTO latents VALUES (?,?,?,?)', [(p, t, origin, iteration) for p, t in tokens.items()])
 
 @patch
-def latents(self: RunStore, origin: str | None = None) -> dict:
-    "Program text -> its annotated decoder tokens (of `origin` only, if given); empty for a store without latents."
+def latents(self: RunStore,
+            origin: str | None = None,  # only those of this origin ('ra3' or 'policy')
+            programs: list | None = None # only these programs
+           ) -> dict:
+    "Program text -> its annotated decoder tokens; empty for a store without latents."
     if not self.db.execute("SELECT count(*) FROM sqlite_master WHERE name='latents'").fetchone()[0]: return {}  # a version-2 store
-    rows = self.db.execute('SELECT program, tokens, origin FROM latents ORDER BY rowid')
+    if programs is not None:
+        rows = [r for k in range(0, len(programs), 500) for r in self.db.execute(
+            f'SELECT program, tokens, origin FROM latents WHERE program IN ({",".join("?" * len(programs[k:k + 500]))})', programs[k:k + 500])]
+    else: rows = self.db.execute('SELECT program, tokens, origin FROM latents ORDER BY rowid')
     return {p: t for p, t, o in rows if origin is None or o == origin}
 
 @patch

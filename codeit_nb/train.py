@@ -131,7 +131,7 @@ def progress_bar(label:str,        # what is being waited on, e.g. 'train 3'; ''
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=label, unit=unit, leave=False, disable=not label or rank != 0)
 
-# %% ../nbs/15_train.ipynb #f29db301
+# %% ../nbs/15_train.ipynb #d74103f2
 class Trainer:
     "Owns the policy's optimizer and step count across calls to `train`."
     def __init__(self,
@@ -180,7 +180,7 @@ class Trainer:
             last = not (i + 1) % self.cfg.grad_accum or i == len(batches) - 1  # the micro-batch that ends a step
             rows, weight = self._share([ds[j] for j in b])
             batch = collate(rows, self.tok.pad_token_id, self.device)
-            with self._syncing(last), torch.autocast(self.device.split(':')[0], dtype=self.dtype, enabled=self.dtype is not None):
+            with self._syncing(last), self.autocast():
                 loss = self.net(**batch).loss * weight / self.cfg.grad_accum
             self.scaler.scale(loss).backward()
             tokens += int((batch['labels'] != -100).sum()) + int(batch['attention_mask'].sum())
@@ -201,7 +201,7 @@ class Trainer:
         return {'loss': sum(losses) / max(1, len(losses)), 'micro_batches': len(batches), 'steps': self.step, 'tokens': tokens,
                 'tokens_per_s': tokens / dt if dt else 0.0, 'seconds': dt, 'lr_last': self.opt.param_groups[0]['lr']}
 
-# %% ../nbs/15_train.ipynb #538dd20a
+# %% ../nbs/15_train.ipynb #ad7b75fb
 def process_group() -> tuple:
     "`(rank, world size)` of torch's process group; `(0, 1)` when there is none."
     import torch.distributed as dist
@@ -214,6 +214,11 @@ def _share(self: Trainer, rows: list) -> tuple:
     mine = rows[self.rank::self.world]
     if not mine: return rows[:1], 0.0
     return mine, self.world * sum(len(r['labels']) for r in mine) / sum(len(r['labels']) for r in rows)
+
+@patch
+def autocast(self: Trainer):
+    "The trainer's autocast context: bf16 (fp16 where bf16 is missing) on a GPU, nothing on the CPU."
+    return torch.autocast(self.device.split(':')[0], dtype=self.dtype, enabled=self.dtype is not None)
 
 @patch
 def _syncing(self: Trainer, last: bool):
