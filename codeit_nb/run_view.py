@@ -13,7 +13,7 @@ from .scoring import Candidate, top_k
 from .tokenizer import latent_marks
 
 # %% auto #0
-__all__ = ['FINGERPRINT', 'ORIGINS', 'RunReader', 'run_overview', 'activity', 'task_table', 'task_samples',
+__all__ = ['FINGERPRINT', 'ORIGINS', 'RunReader', 'run_overview', 'activity', 'midtrain_rounds', 'task_table', 'task_samples',
            'program_with_latents', 'task_candidates', 'demo_accuracy_counts', 'DemoAccuracyTally', 'best_programs',
            'program_diffs']
 
@@ -105,6 +105,19 @@ def activity(ov: dict) -> str:
     ago = time.time() - s['done_at']
     return nxt if nxt == 'finished' else f"{nxt} (last step done {ago:.0f} s ago)"
 
+# %% ../nbs/20_run_view.ipynb #bd09d885
+def midtrain_rounds(r: RunReader) -> tuple:
+    "`(rows, table)`: per committed mid-training step its figures; the latent → line-pattern table of the last RA3 round ([] if none)."
+    rows, table = [], []
+    for x in r.q("SELECT step, seconds FROM steps WHERE iteration = -1 AND step GLOB 'midtrain_*' ORDER BY done_at"):
+        m = r.store.meta(x['step']) or {}
+        e, mstep = m.get('estep', {}), m.get('mstep', m.get('ntp', {}))
+        rows.append({'step': x['step'], 'kind': 'ra3' if 'estep' in m else 'ntp', 'reward': e.get('reward'), 'gain': e.get('gain'),
+                     'switches_per_program': m.get('switches_per_program'), 'lines_per_program': m.get('lines_per_program'),
+                     'mstep_loss': mstep.get('loss'), 'compute': m.get('compute'), 'seconds': x['seconds']})
+        table = m.get('table', table)
+    return rows, table
+
 # %% ../nbs/20_run_view.ipynb #741a2494
 def task_table(r: RunReader) -> list:
     "Per search task: id, split, samples, candidates, best demonstration accuracy, solved at pass@3."
@@ -115,7 +128,7 @@ def task_table(r: RunReader) -> list:
     return [{'task_id': t, 'split': split[t], 'samples': samples.get(t, 0), 'candidates': cands[t]['n'] if t in cands else 0,
              'best_demo_acc': cands[t]['best'] if t in cands else 0.0, 'solved': t in solved} for t in r.store.search_tasks()]
 
-# %% ../nbs/20_run_view.ipynb #fdc85af6
+# %% ../nbs/20_run_view.ipynb #ecfa38a1
 def task_samples(r: RunReader,
                  task_id: str,               # the task
                  iteration: int | None = None, # one iteration, or all
@@ -136,7 +149,7 @@ def task_samples(r: RunReader,
 
 def _with_latents(r: RunReader, rows: list) -> list:
     "`rows` (dicts with a `program`), each with `latents`: its annotated decoder tokens where the run has them, else None."
-    have = r.store.latents(programs=list({x['program'] for x in rows})) if rows else {}
+    have = r.store.latents(programs=list({x['program'] for x in rows}), prefer='policy') if rows else {}  # what the policy wrote
     for x in rows: x['latents'] = have.get(x['program'])
     return rows
 

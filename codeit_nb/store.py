@@ -14,7 +14,7 @@ from .replay import Experience
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ITERATION_METRICS', 'StoreVersionError', 'RunStore', 'synthetic_store']
 
-# %% ../nbs/18_store.ipynb #de8f5aa0
+# %% ../nbs/18_store.ipynb #4402e41d
 SCHEMA_VERSION = 3  # bump when a table changes; stores of another version are refused (unless `_UPGRADES` says how)
 SCHEMA = '''
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,9 +34,9 @@ CREATE INDEX IF NOT EXISTS buffer_iter ON buffer(iteration, origin);
 CREATE TABLE IF NOT EXISTS candidates(task_id TEXT, program TEXT, demo_acc REAL, n_lines INTEGER, test_outputs TEXT,
     origin TEXT, iteration INTEGER, test_correct INTEGER, PRIMARY KEY(task_id, program));
 CREATE TABLE IF NOT EXISTS checkpoints(iteration INTEGER PRIMARY KEY, path TEXT);
-CREATE TABLE IF NOT EXISTS latents(program TEXT PRIMARY KEY, tokens TEXT, origin TEXT, iteration INTEGER);
+CREATE TABLE IF NOT EXISTS latents(program TEXT, tokens TEXT, origin TEXT, iteration INTEGER, PRIMARY KEY(program, origin));
 '''
-_UPGRADES = {2: 'CREATE TABLE IF NOT EXISTS latents(program TEXT PRIMARY KEY, tokens TEXT, origin TEXT, iteration INTEGER);'}  # version -> the SQL that makes it the next
+_UPGRADES = {2: 'CREATE TABLE IF NOT EXISTS latents(program TEXT, tokens TEXT, origin TEXT, iteration INTEGER, PRIMARY KEY(program, origin));'}  # version -> the SQL that makes it the next
 ITERATION_METRICS = ('samples', 'cumulative', 'policy_only', 'solved_cumulative', 'solved_policy', 'buffer_policy',
                      'buffer_mutated', 'loss', 'train_seconds', 'sample_seconds', 'valid_samples', 'new_experiences',
                      'median_lines', 'identity_rate', 'copy_rate')  # the columns of `iterations` after `iteration`
@@ -269,21 +269,22 @@ def buffer_counts(self: RunStore) -> dict:
     "`{origin: experiences}` in the buffer."
     return {r[0]: r[1] for r in self.db.execute('SELECT origin, count(*) FROM buffer GROUP BY origin')}
 
-# %% ../nbs/18_store.ipynb #9a976849
+# %% ../nbs/18_store.ipynb #72ba0038
 @patch
 def add_latents(self: RunStore,
                 tokens: dict,    # program text -> its annotated decoder tokens
                 origin: str,     # 'ra3' (an E-step) or 'policy' (sampled)
                 iteration: int   # -1: mid-training
                ):
-    "Record annotated programs; an E-step's replace what a program had, a sample's only fill what it lacked."
+    "Record annotated programs: an E-step's replace the program's earlier E-step annotation; of a program's samples, the first is kept."
     verb = 'INSERT OR REPLACE' if origin == 'ra3' else 'INSERT OR IGNORE'
     self.db.executemany(f'{verb} INTO latents VALUES (?,?,?,?)', [(p, t, origin, iteration) for p, t in tokens.items()])
 
 @patch
 def latents(self: RunStore,
-            origin: str | None = None,  # only those of this origin ('ra3' or 'policy')
-            programs: list | None = None # only these programs
+            origin: str | None = None,   # only those of this origin ('ra3' or 'policy')
+            programs: list | None = None, # only these programs
+            prefer: str = 'ra3'          # the origin whose annotation wins where a program has both
            ) -> dict:
     "Program text -> its annotated decoder tokens; empty for a store without latents."
     if not self.db.execute("SELECT count(*) FROM sqlite_master WHERE name='latents'").fetchone()[0]: return {}  # a version-2 store
@@ -291,7 +292,10 @@ def latents(self: RunStore,
         rows = [r for k in range(0, len(programs), 500) for r in self.db.execute(
             f'SELECT program, tokens, origin FROM latents WHERE program IN ({",".join("?" * len(programs[k:k + 500]))})', programs[k:k + 500])]
     else: rows = self.db.execute('SELECT program, tokens, origin FROM latents ORDER BY rowid')
-    return {p: t for p, t, o in rows if origin is None or o == origin}
+    out = {}
+    for p, t, o in rows:
+        if origin is None or o == origin: out[p] = t if o == prefer else out.get(p, t)
+    return out
 
 @patch
 def forget_iterations(self: RunStore):
