@@ -25,6 +25,7 @@ def test_ra3_stage_end_to_end_from_the_cli(codeit, tmp_path):
     assert codeit('run', '--resume', '--out', out, '--json').returncode == 0  # finished: resuming does nothing
 
 
+@pytest.mark.slow  # two RA3 runs; CI covers resume across a round in 19_loop (a kill simulated inside round 1's E-step)
 def test_kill_inside_an_em_round_resumes_exactly(tmp_path):
     exe = str(Path(sys.executable).parent / 'codeit')
     ref, out = tmp_path / 'ref', tmp_path / 'killed'
