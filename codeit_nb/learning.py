@@ -179,10 +179,10 @@ RA3_PRESETS = {
                     RA3Config(k=32, c=1.0, rounds=3, group=8, estep_epochs=2.0, mstep_epochs=8.0, batch_programs=32)),
 }
 
-# %% ../nbs/70_learning.ipynb #37d87bf5
-def _midtrain_compute(st: RunStore) -> float:
-    "Token passes of a run's mid-training steps."
-    return sum(st.meta(s)['compute'] for (s,) in st.db.execute("SELECT step FROM steps WHERE iteration=-1 AND step GLOB 'midtrain_*'"))
+# %% ../nbs/70_learning.ipynb #f8725183
+def _midtrain_compute(loop: Loop) -> float:
+    "Token passes of a run's committed mid-training steps."
+    return sum(loop.store.meta(s)['compute'] for s in loop.midtrain_steps() if loop.store.done(-1, s))
 
 def _epoch_compute(loop: Loop) -> int:
     "Token passes of one next-token pass over the mid-training programs (forward and backward: 3 per token)."
@@ -198,7 +198,7 @@ def _arm_figures(loop: Loop) -> dict:
     out = {'cumulative': [r['solved_cumulative'] for r in its], 'programs': programs, 'policy_per_iteration': [r['solved_policy'] for r in its],
            'final_cumulative': its[-1]['solved_cumulative'] if its else 0, 'policy_only': len(st.solved_tasks(origins=('policy',))),
            'it0_run': (first['ran'] or 0) / drawn, 'it0_demo': (first['demo'] or 0) / drawn, 'it0_policy_only': its[0]['solved_policy'] if its else 0,
-           'midtrain_compute': _midtrain_compute(st),
+           'midtrain_compute': _midtrain_compute(loop),
            'midtrain_seconds': sum(st.step_seconds(-1, s) or 0 for s in loop.midtrain_steps()),
            'seconds': sum((r['train_seconds'] or 0) + (r['sample_seconds'] or 0) for r in its)}
     if last and 'estep' in last:
@@ -212,7 +212,7 @@ def _reached(arm: dict, target: int) -> dict:
         if c >= target: return {'iteration': i, 'programs': p}
     return {'iteration': None, 'programs': None}
 
-# %% ../nbs/70_learning.ipynb #8c1b698c
+# %% ../nbs/70_learning.ipynb #c85b7093
 def bench_ra3(preset: str = 'cpu',  # an `RA3_PRESETS` name
               seed: int = 0,        # the seed of every arm
               out=None,             # directory of the arms (default runs/ra3-PRESET-sSEED); finished arms are read, not rerun
@@ -233,7 +233,7 @@ def bench_ra3(preset: str = 'cpu',  # an `RA3_PRESETS` name
     for name, arm_cfg in arms.items():
         loops[name] = _run_arm(base, out / name, arm_cfg, progress)
         if name == 'ra3':  # the control's budget: RA3's mid-training compute, in passes over the same programs
-            epochs = _midtrain_compute(loops['ra3'].store) / _epoch_compute(loops['ra3'])
+            epochs = _midtrain_compute(loops['ra3']) / _epoch_compute(loops['ra3'])
             loops['ntp'] = _run_arm(base, out / 'ntp', replace(cfg, midtrain_epochs=round(epochs, 3)), progress)
     figs = {name: _arm_figures(l) for name, l in loops.items()}
     for l in loops.values(): l.close()
