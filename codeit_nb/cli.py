@@ -16,7 +16,8 @@ __all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg',
            'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
            'baseline_cmd', 'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
            'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_iteration_cmd', 'bench_replay_cmd',
-           'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_ra3_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
+           'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_ra3_cmd', 'bench_priority_cmd', 'bench_dashboard_cmd',
+           'dashboard_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -388,7 +389,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #a9464ade
+# %% ../nbs/90_cli.ipynb #3acf88d0
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -520,6 +521,24 @@ def bench_ra3_cmd(args):
     try: runs = [bench_ra3(args.preset, s, fill(args.out, s), fill(args.base, s), args.c, progress=not args.json) for s in args.seed]
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     r = {'runs': runs, 'summary': ra3_summary(runs)} if len(runs) > 1 else runs[0]
+    print(json.dumps(r) if args.json else json.dumps(r, indent=1))
+
+@command('bench priority', 'replay priorities compared (accuracy, distance, length, uniform), each arm forked from one pretrained policy per seed',
+         arg('--preset', default='cpu', help='micro (tests), cpu (3 meta-iterations an arm), gpu'),
+         arg('--seed', type=int, nargs='+', default=[0], help='seeds (each runs every arm; several give the summary over seeds)'),
+         arg('--arms', nargs='+', default=None, help='which arms (default: accuracy distance length uniform)'),
+         arg('--base', default=None, help='a prepared run to fork from, "{seed}" standing for the seed (default OUT/base, prepared here)'),
+         arg('--out', default=None, help='directory of the arms, "{seed}" standing for the seed (default runs/priority-PRESET-s{seed}); finished arms are read'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_priority_cmd(args):
+    from codeit_nb.learning import PRIORITY_ARMS, PRIORITY_PRESETS, bench_priority, priority_summary
+    if args.preset not in PRIORITY_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(PRIORITY_PRESETS)})")
+    arms = tuple(args.arms or PRIORITY_ARMS)
+    if 'accuracy' not in arms and len(args.seed) > 1: raise CLIError('--arms: the summary over seeds compares with the accuracy arm; include it')
+    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
+    try: runs = [bench_priority(args.preset, s, fill(args.out, s), fill(args.base, s), arms, progress=not args.json) for s in args.seed]
+    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
+    r = {'runs': runs, 'summary': priority_summary(runs)} if len(runs) > 1 else runs[0]
     print(json.dumps(r) if args.json else json.dumps(r, indent=1))
 
 @command('bench dashboard', "seconds of the dashboard's first page on a large synthetic run: in-process build, Bokeh models, pages served",

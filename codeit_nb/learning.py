@@ -18,8 +18,9 @@ from .train import TrainConfig
 from .store import RunStore
 
 # %% auto #0
-__all__ = ['LEARN_PRESETS', 'RA3_PRESETS', 'policy_fit', 'LearnConfig', 'mutation_programs', 'mutation_curve', 'bench_learn',
-           'compare_arms', 'RA3Bench', 'bench_ra3', 'ra3_summary']
+__all__ = ['LEARN_PRESETS', 'RA3_PRESETS', 'PRIORITY_ARMS', 'PRIORITY_PRESETS', 'policy_fit', 'LearnConfig', 'mutation_programs',
+           'mutation_curve', 'bench_learn', 'compare_arms', 'RA3Bench', 'bench_ra3', 'arm_summary', 'ra3_summary',
+           'draw_profile', 'bench_priority', 'priority_summary']
 
 # %% ../nbs/70_learning.ipynb #b40b295b
 def policy_fit(loop: Loop,        # a prepared loop (its policy is the one measured)
@@ -252,24 +253,81 @@ def _run_arm(base: Path, out: Path, cfg: LoopConfig, progress: bool) -> Loop:
     loop.run()
     return loop
 
-# %% ../nbs/70_learning.ipynb #c4dcd663
+# %% ../nbs/70_learning.ipynb #cbb20f36
 def _t95(n: int) -> float:
     "The two-sided 95 % Student t quantile for `n - 1` degrees of freedom."
     return {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}.get(n, 1.96)
 
-def ra3_summary(results: list) -> dict:
-    "Per arm and figure, over seeds: `mean`, `min`, `max`, and the paired difference from NTP with its 95 % interval."
-    keys = ('final_cumulative', 'policy_only', 'it0_run', 'it0_demo', 'it0_policy_only', 'midtrain_compute')
+def arm_summary(results: list,   # one experiment's results, one per seed (each with `arms`: name -> figures)
+                reference: str,  # the arm every other is compared with, seed by seed
+                keys: tuple      # the figures summarised
+               ) -> dict:
+    "Per arm and figure, over seeds: `mean`, `min`, `max`, and the paired difference from `reference` (`minus_ref`) with its 95 % interval."
     out = {}
     for arm in results[0]['arms']:
         rows = [r['arms'][arm] for r in results if arm in r['arms']]
         out[arm] = {'seeds': len(rows)}
         for k in keys:
             v = [x[k] for x in rows]
-            d = [r['arms'][arm][k] - r['arms']['ntp'][k] for r in results if arm in r['arms']]
+            d = [r['arms'][arm][k] - r['arms'][reference][k] for r in results if arm in r['arms']]
             m = sum(d) / len(d)
             sd = (sum((x - m) ** 2 for x in d) / (len(d) - 1)) ** 0.5 if len(d) > 1 else float('nan')
             half = _t95(len(d)) * sd / len(d) ** 0.5
-            out[arm][k] = {'mean': sum(v) / len(v), 'min': min(v), 'max': max(v), 'minus_ntp': m, 'ci95': [m - half, m + half]}
-        out[arm]['c1_reached'] = sum(x['c1_reach_ntp_final']['iteration'] is not None for x in rows)
+            out[arm][k] = {'mean': sum(v) / len(v), 'min': min(v), 'max': max(v), 'minus_ref': m, 'ci95': [m - half, m + half]}
     return out
+
+def ra3_summary(results: list) -> dict:
+    "`arm_summary` of the RA3 experiment against NTP, with C1: on how many seeds each arm reached NTP's final score."
+    out = arm_summary(results, 'ntp', ('final_cumulative', 'policy_only', 'it0_run', 'it0_demo', 'it0_policy_only', 'midtrain_compute'))
+    for arm, v in out.items(): v['c1_reached'] = sum(r['arms'][arm]['c1_reach_ntp_final']['iteration'] is not None for r in results if arm in r['arms'])
+    return out
+
+# %% ../nbs/70_learning.ipynb #1004f024
+import numpy as np
+from .replay import Priority
+
+PRIORITY_ARMS = {'accuracy': Priority(), 'distance': Priority(distance=4.0), 'length': Priority(length=0.2), 'uniform': Priority(uniform=True)}
+
+PRIORITY_PRESETS = {
+    'micro': replace(LEARN_PRESETS['micro'].loop, iterations=2),
+    'cpu': replace(LEARN_PRESETS['cpu'].loop, samples_per_task=8, n_policy=500, n_mutated=500),  # 3 meta-iterations
+    'gpu': replace(LEARN_PRESETS['gpu'].loop, iterations=10),
+}
+
+# %% ../nbs/70_learning.ipynb #6506c8cb
+def draw_profile(loop: Loop) -> dict:
+    "What the priority of `loop`'s buffer does to a draw from its policy pool: size, effective size, similarity and lines, drawn vs pool."
+    es, now = loop.buffer.pools['policy'], len(loop.store.iterations())
+    if not es: return {'pool': 0}
+    w = loop.buffer.priorities(now)
+    p, sim, lines = w / w.sum(), np.array([e.similarity for e in es]), np.array([e.program.count('\n') + 1 for e in es])
+    return {'pool': len(es), 'ess': round(float(1 / (p ** 2).sum()), 1), 'drawn_similarity': round(float(p @ sim), 4),
+            'pool_similarity': round(float(sim.mean()), 4), 'drawn_lines': round(float(p @ lines), 2), 'pool_lines': round(float(lines.mean()), 2)}
+
+def bench_priority(preset: str = 'cpu',       # a `PRIORITY_PRESETS` name
+                   seed: int = 0,             # the seed of every arm
+                   out=None,                  # directory of the arms (default runs/priority-PRESET-sSEED); finished arms are read, not rerun
+                   base=None,                 # a prepared run to fork from (default OUT/base, prepared here); it must match the preset's pretraining
+                   arms=tuple(PRIORITY_ARMS), # names of `PRIORITY_ARMS` to run
+                   progress: bool = False     # progress bars
+                  ) -> dict:
+    "Replay priorities compared for one seed: each arm forked from one pretrained policy, differing only in `priority`."
+    unknown = [a for a in arms if a not in PRIORITY_ARMS]
+    if unknown: raise ValueError(f"unknown priority arm {unknown[0]!r} (arms: {', '.join(PRIORITY_ARMS)})")
+    t0, cfg = time.perf_counter(), replace(PRIORITY_PRESETS[preset], seed=seed)
+    out = Path(out or f'runs/priority-{preset}-s{seed}')
+    base = Path(base) if base else out / 'base'
+    if stored_config(base) is None: Loop(base, cfg, progress=progress).prepare().close()
+    figs = {}
+    for name in arms:
+        loop = _run_arm(base, out / name, replace(cfg, priority=PRIORITY_ARMS[name]), progress)
+        figs[name] = {**_arm_figures(loop), 'collapse': [{k: r[k] for k in ('iteration', 'median_lines', 'identity_rate', 'copy_rate')}
+                                                         for r in loop.store.iterations()], 'draw': draw_profile(loop)}
+        loop.close()
+    res = {'preset': preset, 'seed': seed, 'tasks': len(loop.search), 'arms': figs, 'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
+    (out / 'result.json').write_text(json.dumps(res, indent=1))
+    return res
+
+def priority_summary(results: list) -> dict:
+    "`arm_summary` of the priority comparison against the `accuracy` arm (CodeIt's priority)."
+    return arm_summary(results, 'accuracy', ('final_cumulative', 'policy_only', 'it0_policy_only'))
