@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make demo   install if needed, then run the CodeIt loop (demo preset: dev split, CPU, minutes) into runs/demo/"
-	@echo "make test   install if needed, check notebooks/library are in sync, run nbdev_test and pytest"
+	@echo "make test   install if needed, check notebooks/library are in sync, run every notebook (the cells nbdev_test runs) and pytest"
 	@echo "make sync   nbdev_clean + nbdev_export (do this before committing notebook edits)"
 	@echo "make venv   create .venv and pip install -e '.[dev]' (again when settings.ini or setup.py change)"
 	@echo "make docs   the docs site in _docs/: Quarto (nbdev_docs) if installed, else executed notebooks rendered by MkDocs"
@@ -54,12 +54,15 @@ chromium:
 	else echo "warning: /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get); browser tests need it" >&2; \
 	fi
 
-# nbdev_test runs two notebooks at a time on two cores: one torch/OpenMP thread each (torch's default of a thread per
-# core oversubscribes the cores: nbdev_test took 9.2 min that way against 4.5 min, measured on this 2-core machine).
+# The notebooks' tests: tools/build_docs.py --execute-only runs exactly the cells nbdev_test runs, in a fresh kernel per
+# notebook, two notebooks at a time with one torch/OpenMP thread each (a thread per core oversubscribes the two cores:
+# 9.2 min against 4.5 min, measured), and keeps the executed notebooks in build/docs/exec/, so that `make docs` after it
+# (CI: .ci/run) renders the site without running every notebook a second time. `nbdev_test --path nbs/X.ipynb` still
+# runs one notebook.
 test: $(STAMP)
 	@$(MAKE) --no-print-directory chromium
 	.ci/check-clean
-	OMP_NUM_THREADS=1 timeout 1200 nbdev_test --n_workers 2
+	timeout 1500 python tools/build_docs.py --execute-only --force
 	pytest -q tests
 
 # The docs site in _docs/. With Quarto installed: nbdev_docs (README.md is hand-written: touching it keeps nbdev_docs

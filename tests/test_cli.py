@@ -26,6 +26,9 @@ def test_data_info_text(codeit):
     ('data', 'info', '--task', 'not-a-task'),
     ('data', 'show', 'not-a-task'),
     ('data', 'info', '--bogus'),
+    ('bench', 'priority', '--preset', 'micro', '--arms', 'age'),
+    ('bench', 'priority', '--preset', 'huge'),
+    ('bench', 'priority', '--preset', 'micro', '--seed', '0', '1', '--arms', 'uniform'),
 ])
 def test_bad_input_is_one_line(codeit, args):
     r = codeit(*args)

@@ -16,7 +16,8 @@
    navigation in chapter order; the generated config is `build/docs/mkdocs.yml`.
 
 Executed notebooks are cached in `build/docs/exec/`, keyed by the notebook, the library sources, settings.ini and the
-versions of the tools; `--force` ignores the cache.
+versions of the tools; `--force` ignores the cache. `--execute-only` stops after step 2: it is how `make test` runs the
+notebooks (always with `--force`), so that a `make docs` after it (as in CI) renders without executing them again.
 """
 from __future__ import annotations
 
@@ -546,6 +547,9 @@ def build(args) -> None:
     t0 = time.perf_counter()
     processed = execute_all(nbs, rels, args.jobs, args.force, args.timeout)
     t_exec = time.perf_counter() - t0
+    if args.execute_only:
+        print(f'docs: {len(rels)} notebooks executed and processed into {EXEC.relative_to(ROOT)} in {t_exec:.0f} s (not rendered)')
+        return
 
     # 3: convert into the MkDocs docs dir
     if SRC.exists(): shutil.rmtree(SRC)
@@ -599,6 +603,8 @@ def main(argv=None) -> int:
     p.add_argument('--force', action='store_true', help='execute every notebook again, ignoring build/docs/exec/')
     p.add_argument('--only', nargs='*', help='regexes: build only the notebooks whose path matches one (for a quick look)')
     p.add_argument('--verbose', action='store_true', help="show mkdocs' log")
+    p.add_argument('--execute-only', action='store_true',
+                   help="steps 1 and 2 only: run every notebook's tests (what `make test` does) and keep the results for the site")
     args = p.parse_args(argv)
     os.chdir(ROOT)
     import signal
