@@ -389,7 +389,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #3acf88d0
+# %% ../nbs/90_cli.ipynb #18d4b99a
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -506,6 +506,14 @@ def bench_learn_cmd(args):
     if args.json: print(json.dumps(r)); return 0
     print('\n'.join(f'{k}: {v}' for k, v in r.items()))
 
+def _over_seeds(args, one, summary):
+    "Run `one(seed, out, base)` for each `--seed` (`{seed}` in `--out`/`--base` filled in); print its result, or every result and `summary(results)`."
+    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
+    try: runs = [one(s, fill(args.out, s), fill(args.base, s)) for s in args.seed]
+    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
+    r = {'runs': runs, 'summary': summary(runs)} if len(runs) > 1 else runs[0]
+    print(json.dumps(r) if args.json else json.dumps(r, indent=1))
+
 @command('bench ra3', 'the RA3 experiment: RA3 mid-training against NTP at equal compute and random latents, forked from one pretrained policy per seed',
          arg('--preset', default='cpu', help='micro (tests), cpu (under an hour a seed on 2 cores), gpu'),
          arg('--seed', type=int, nargs='+', default=[0], help='seeds (each runs every arm; several give the summary over seeds)'),
@@ -517,11 +525,7 @@ def bench_ra3_cmd(args):
     from codeit_nb.learning import RA3_PRESETS, bench_ra3, ra3_summary
     if args.preset not in RA3_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(RA3_PRESETS)})")
     if any(c < 0 for c in args.c): raise CLIError('--c: switch penalties must be 0 or more')
-    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
-    try: runs = [bench_ra3(args.preset, s, fill(args.out, s), fill(args.base, s), args.c, progress=not args.json) for s in args.seed]
-    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
-    r = {'runs': runs, 'summary': ra3_summary(runs)} if len(runs) > 1 else runs[0]
-    print(json.dumps(r) if args.json else json.dumps(r, indent=1))
+    _over_seeds(args, lambda seed, out, base: bench_ra3(args.preset, seed, out, base, args.c, progress=not args.json), ra3_summary)
 
 @command('bench priority', 'replay priorities compared (accuracy, distance, length, uniform), each arm forked from one pretrained policy per seed',
          arg('--preset', default='cpu', help='micro (tests), cpu (3 meta-iterations an arm), gpu'),
@@ -535,11 +539,7 @@ def bench_priority_cmd(args):
     if args.preset not in PRIORITY_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(PRIORITY_PRESETS)})")
     arms = tuple(args.arms or PRIORITY_ARMS)
     if 'accuracy' not in arms and len(args.seed) > 1: raise CLIError('--arms: the summary over seeds compares with the accuracy arm; include it')
-    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
-    try: runs = [bench_priority(args.preset, s, fill(args.out, s), fill(args.base, s), arms, progress=not args.json) for s in args.seed]
-    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
-    r = {'runs': runs, 'summary': priority_summary(runs)} if len(runs) > 1 else runs[0]
-    print(json.dumps(r) if args.json else json.dumps(r, indent=1))
+    _over_seeds(args, lambda seed, out, base: bench_priority(args.preset, seed, out, base, arms, progress=not args.json), priority_summary)
 
 @command('bench dashboard', "seconds of the dashboard's first page on a large synthetic run: in-process build, Bokeh models, pages served",
          arg('--repeats', type=int, default=3, help='in-process renders (median reported)'),

@@ -20,7 +20,7 @@ from .store import RunStore
 # %% auto #0
 __all__ = ['LEARN_PRESETS', 'RA3_PRESETS', 'PRIORITY_ARMS', 'PRIORITY_PRESETS', 'policy_fit', 'LearnConfig', 'mutation_programs',
            'mutation_curve', 'bench_learn', 'compare_arms', 'RA3Bench', 'bench_ra3', 'arm_summary', 'ra3_summary',
-           'draw_profile', 'bench_priority', 'priority_summary']
+           'bench_priority', 'priority_summary']
 
 # %% ../nbs/70_learning.ipynb #b40b295b
 def policy_fit(loop: Loop,        # a prepared loop (its policy is the one measured)
@@ -82,7 +82,7 @@ def mutation_curve(cands: dict, # task id -> the mutation arm's `Candidate`s (`i
     "Tasks solved (pass@3) by the candidates of the first `m` programs, for each `m` in `marks`."
     return [len(pass_at_k({t: [c for c in cs if c.iteration < m] for t, cs in cands.items()}, tasks)) for m in marks]
 
-# %% ../nbs/70_learning.ipynb #5368f1cb
+# %% ../nbs/70_learning.ipynb #69e6a1d5
 def _codeit_curve(st: RunStore, seed_programs: int, seed_solved: int) -> list:
     "`[(programs, solved cumulative, solved policy-only this iteration)]`: after the seed, then after each iteration."
     out, n = [(seed_programs, seed_solved, 0)], seed_programs
@@ -139,7 +139,11 @@ def compare_arms(loop: Loop,             # a CodeIt run in `dev` mode (its compl
     return {'tasks': len(loop.search), 'iterations': len(st.iterations()), 'programs': total, 'mutation_only': len(mutation_solved),
             'policy_only': len(policy_solved), 'policy_own_task': len(policy_own), 'cumulative': len(cumulative), 'seed_mutants': curve[0][1],
             'policy_unique': sorted(policy_solved - mutation_solved), 'cumulative_minus_mutation': len(cumulative) - len(mutation_solved),
-            'collapse': [{k: r[k] for k in ('iteration', 'median_lines', 'identity_rate', 'copy_rate')} for r in st.iterations()]}
+            'collapse': _collapse(st)}
+
+def _collapse(st: RunStore) -> list:
+    "The collapse indicators of each iteration of a run."
+    return [{k: r[k] for k in ('iteration', 'median_lines', 'identity_rate', 'copy_rate')} for r in st.iterations()]
 
 def _write_curve(rows: list, out: Path):
     "curve.csv and curve.png: tasks solved against programs, both arms."
@@ -213,7 +217,7 @@ def _reached(arm: dict, target: int) -> dict:
         if c >= target: return {'iteration': i, 'programs': p}
     return {'iteration': None, 'programs': None}
 
-# %% ../nbs/70_learning.ipynb #c85b7093
+# %% ../nbs/70_learning.ipynb #2e3aff35
 def bench_ra3(preset: str = 'cpu',  # an `RA3_PRESETS` name
               seed: int = 0,        # the seed of every arm
               out=None,             # directory of the arms (default runs/ra3-PRESET-sSEED); finished arms are read, not rerun
@@ -225,8 +229,7 @@ def bench_ra3(preset: str = 'cpu',  # an `RA3_PRESETS` name
     b, t0 = RA3_PRESETS[preset], time.perf_counter()
     cfg = replace(b.loop, seed=seed)
     out = Path(out or f'runs/ra3-{preset}-s{seed}')
-    base = Path(base) if base else out / 'base'
-    if stored_config(base) is None: Loop(base, cfg, progress=progress).prepare().close()
+    base = _prepared_base(base or out / 'base', cfg, progress)
     ra3 = replace(cfg, midtrain='ra3', ra3=b.ra3)
     arms = {'ra3': ra3, 'random': replace(ra3, ra3=replace(b.ra3, estep='random'))}
     arms.update({f'ra3_c{c:g}': replace(ra3, ra3=replace(b.ra3, c=float(c))) for c in c_values if float(c) != b.ra3.c})
@@ -244,6 +247,12 @@ def bench_ra3(preset: str = 'cpu',  # an `RA3_PRESETS` name
            'arms': figs, 'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
     (out / 'result.json').write_text(json.dumps(res, indent=1))
     return res
+
+def _prepared_base(base, cfg: LoopConfig, progress: bool) -> Path:
+    "Run directory `base`, its seed and pretraining done here (with `cfg`) unless a run is there already."
+    base = Path(base)
+    if stored_config(base) is None: Loop(base, cfg, progress=progress).prepare().close()
+    return base
 
 def _run_arm(base: Path, out: Path, cfg: LoopConfig, progress: bool) -> Loop:
     "The arm's run in `out` (forked from `base` the first time, resumed after), run to its end."
@@ -282,8 +291,7 @@ def ra3_summary(results: list) -> dict:
     for arm, v in out.items(): v['c1_reached'] = sum(r['arms'][arm]['c1_reach_ntp_final']['iteration'] is not None for r in results if arm in r['arms'])
     return out
 
-# %% ../nbs/70_learning.ipynb #1004f024
-import numpy as np
+# %% ../nbs/70_learning.ipynb #dba6ee15
 from .replay import Priority
 
 PRIORITY_ARMS = {'accuracy': Priority(), 'distance': Priority(distance=4.0), 'length': Priority(length=0.2), 'uniform': Priority(uniform=True)}
@@ -294,16 +302,7 @@ PRIORITY_PRESETS = {
     'gpu': replace(LEARN_PRESETS['gpu'].loop, iterations=10),
 }
 
-# %% ../nbs/70_learning.ipynb #6506c8cb
-def draw_profile(loop: Loop) -> dict:
-    "What the priority of `loop`'s buffer does to a draw from its policy pool: size, effective size, similarity and lines, drawn vs pool."
-    es, now = loop.buffer.pools['policy'], len(loop.store.iterations())
-    if not es: return {'pool': 0}
-    w = loop.buffer.priorities(now)
-    p, sim, lines = w / w.sum(), np.array([e.similarity for e in es]), np.array([e.program.count('\n') + 1 for e in es])
-    return {'pool': len(es), 'ess': round(float(1 / (p ** 2).sum()), 1), 'drawn_similarity': round(float(p @ sim), 4),
-            'pool_similarity': round(float(sim.mean()), 4), 'drawn_lines': round(float(p @ lines), 2), 'pool_lines': round(float(lines.mean()), 2)}
-
+# %% ../nbs/70_learning.ipynb #2125d6ad
 def bench_priority(preset: str = 'cpu',       # a `PRIORITY_PRESETS` name
                    seed: int = 0,             # the seed of every arm
                    out=None,                  # directory of the arms (default runs/priority-PRESET-sSEED); finished arms are read, not rerun
@@ -316,18 +315,17 @@ def bench_priority(preset: str = 'cpu',       # a `PRIORITY_PRESETS` name
     if unknown: raise ValueError(f"unknown priority arm {unknown[0]!r} (arms: {', '.join(PRIORITY_ARMS)})")
     t0, cfg = time.perf_counter(), replace(PRIORITY_PRESETS[preset], seed=seed)
     out = Path(out or f'runs/priority-{preset}-s{seed}')
-    base = Path(base) if base else out / 'base'
-    if stored_config(base) is None: Loop(base, cfg, progress=progress).prepare().close()
+    base = _prepared_base(base or out / 'base', cfg, progress)
     figs = {}
     for name in arms:
         loop = _run_arm(base, out / name, replace(cfg, priority=PRIORITY_ARMS[name]), progress)
-        figs[name] = {**_arm_figures(loop), 'collapse': [{k: r[k] for k in ('iteration', 'median_lines', 'identity_rate', 'copy_rate')}
-                                                         for r in loop.store.iterations()], 'draw': draw_profile(loop)}
+        figs[name] = {**_arm_figures(loop), 'collapse': _collapse(loop.store), 'draw': loop.buffer.draw_profile(len(loop.store.iterations()))}
         loop.close()
     res = {'preset': preset, 'seed': seed, 'tasks': len(loop.search), 'arms': figs, 'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
     (out / 'result.json').write_text(json.dumps(res, indent=1))
     return res
 
+# %% ../nbs/70_learning.ipynb #a806fb0a
 def priority_summary(results: list) -> dict:
     "`arm_summary` of the priority comparison against the `accuracy` arm (CodeIt's priority)."
     return arm_summary(results, 'accuracy', ('final_cumulative', 'policy_only', 'it0_policy_only'))
