@@ -16,8 +16,8 @@ __all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg',
            'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
            'baseline_cmd', 'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
            'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_iteration_cmd', 'bench_replay_cmd',
-           'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_ra3_cmd', 'bench_priority_cmd', 'bench_dashboard_cmd',
-           'dashboard_cmd']
+           'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_eval_cmd', 'bench_ra3_cmd', 'bench_priority_cmd',
+           'bench_dashboard_cmd', 'dashboard_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -389,7 +389,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #18d4b99a
+# %% ../nbs/90_cli.ipynb #7d62d156
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -505,6 +505,19 @@ def bench_learn_cmd(args):
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     if args.json: print(json.dumps(r)); return 0
     print('\n'.join(f'{k}: {v}' for k, v in r.items()))
+
+@command('bench eval', 'the headline: CodeIt beside mutation alone on the 400 ARC-AGI-1 evaluation tasks, at equal programs',
+         arg('--preset', default='cpu', help='micro (tests), cpu (about 1.5 h on 2 cores), gpu, paper'),
+         arg('--seed', type=int, default=0, help='seed of both arms'),
+         arg('--out', default=None, help='directory (default runs/eval-PRESET-sSEED; resumed if it exists)'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def bench_eval_cmd(args):
+    from codeit_nb.evaluation import EVAL_PRESETS, bench_eval
+    if args.preset not in EVAL_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(EVAL_PRESETS)})")
+    try: r = bench_eval(args.preset, args.seed, args.out, progress=not args.json)
+    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
+    if args.json: print(json.dumps(r)); return 0
+    print('\n'.join(f'{k}: {v}' for k, v in r.items() if k != 'curve'))
 
 def _over_seeds(args, one, summary):
     "Run `one(seed, out, base)` for each `--seed` (`{seed}` in `--out`/`--base` filled in); print its result, or every result and `summary(results)`."

@@ -12,10 +12,11 @@ from .interpreter import compile_program, Compiled
 from .program import parse, typecheck, ProgramError
 
 # %% auto #0
-__all__ = ['SEARCH_BUDGET', 'Candidate', 'rank_key', 'top_k', 'solves_test', 'pass_at_k', 'compiled', 'Sample', 'run_on_task',
-           'sample_stats', 'candidates_for']
+__all__ = ['SEARCH_BUDGET', 'Candidate', 'rank_key', 'top_k', 'solves_test', 'Answer', 'answer_key', 'answers', 'pass_at_k',
+           'attempts', 'task_score', 'pass2_score', 'ever_found', 'compiled', 'Sample', 'run_on_task', 'sample_stats',
+           'candidates_for', 'submission', 'write_submission', 'read_submission', 'score_submission']
 
-# %% ../nbs/10_scoring.ipynb #d2583238
+# %% ../nbs/10_scoring.ipynb #eb5158c9
 @dataclass(frozen=True)
 class Candidate:
     "A program that solves at least one demonstration of a task."
@@ -42,9 +43,64 @@ def solves_test(c: Candidate, task: Task) -> bool:
     "Whether candidate `c` gets every test output of `task` right."
     return all(o is not None and o == p.output for o, p in zip(c.test_outputs, task.test)) and len(c.test_outputs) == len(task.test)
 
+# %% ../nbs/10_scoring.ipynb #598e57b3
+@dataclass(frozen=True)
+class Answer:
+    "One distinct set of test outputs that candidates of a task produce: what a submission would attempt."
+    task_id: str  # the task
+    outputs: tuple  # its grid for each test input (None where its programs fail on that input)
+    demo_acc: float  # the best demonstration accuracy among the programs that produce it
+    votes: int  # how many distinct programs produce it
+    best: Candidate  # its program shown and submitted: the most accurate, then the simplest (`rank_key`)
+
+def answer_key(a: Answer) -> tuple:
+    "The ranking of answers: higher demonstration accuracy, then more votes, then the simpler best program."
+    return (-a.demo_acc, -a.votes, *rank_key(a.best)[1:])
+
+def answers(cands) -> list:
+    "The distinct answers of one task's candidates `cands`, best first (an answer with no test output at all is dropped)."
+    groups = {}
+    for c in cands:
+        progs = groups.setdefault(c.test_outputs, {})
+        if c.program not in progs or rank_key(c) < rank_key(progs[c.program]): progs[c.program] = c
+    out = [Answer(min(ps.values(), key=rank_key).task_id, outs, max(c.demo_acc for c in ps.values()), len(ps),
+                  min(ps.values(), key=rank_key)) for outs, ps in groups.items() if any(o is not None for o in outs)]
+    return sorted(out, key=answer_key)
+
 def pass_at_k(cands_by_task: dict, tasks: dict, k: int = 3) -> set:
-    "Ids of the tasks solved by one of their top-`k` candidates."
-    return {t for t, cs in cands_by_task.items() if t in tasks and any(solves_test(c, tasks[t]) for c in top_k(cs, k))}
+    "Ids of the tasks (of `tasks`) one of whose top-`k` answers gets every test output right (CodeIt's pass@3)."
+    return {t for t, cs in cands_by_task.items() if t in tasks and any(solves_test(a.best, tasks[t]) for a in answers(cs)[:k])}
+
+def attempts(ranked: list,  # a task's answers, best first (`answers`)
+             n_test: int,   # its number of test inputs
+             k: int = 2     # attempts per test input
+            ) -> list:
+    "Per test input, `[(grid, Answer)]`: the first `k` distinct grids the ranked answers give for it (fewer if they give fewer)."
+    out = []
+    for j in range(n_test):
+        tried = []
+        for a in ranked:
+            g = a.outputs[j] if j < len(a.outputs) else None
+            if g is not None and all(g != h for h, _ in tried): tried.append((g, a))
+            if len(tried) == k: break
+        out.append(tried)
+    return out
+
+def task_score(cands,      # one task's candidates
+               task: Task, # the task (its test outputs score the attempts)
+               k: int = 2  # attempts per test input
+              ) -> float:
+    "The ARC Prize score of a task: the fraction of its test inputs that one of their `k` attempts gets right."
+    tries = attempts(answers(cands), len(task.test), k)
+    return sum(any(g == p.output for g, _ in t) for t, p in zip(tries, task.test)) / len(task.test) if task.test else 0.0
+
+def pass2_score(cands_by_task: dict, tasks: dict) -> float:
+    "The sum over `tasks` of their ARC Prize scores (two attempts per test input)."
+    return sum(task_score(cands_by_task.get(t, []), task) for t, task in tasks.items())
+
+def ever_found(cands_by_task: dict, tasks: dict) -> set:
+    "Ids of the tasks for which some candidate gets every test output right (monotone as candidates are added)."
+    return {t for t, cs in cands_by_task.items() if t in tasks and any(solves_test(c, tasks[t]) for c in cs)}
 
 # %% ../nbs/10_scoring.ipynb #539ab9a8
 SEARCH_BUDGET = 5_000  # cost units per program and input during search
@@ -120,3 +176,81 @@ def candidates_for(task: Task,                # the task
                   ) -> list:
     "Candidates among `programs` (texts) for `task`."
     return [s.candidate for s in run_on_task(task, programs, origin, iteration, memo, budget) if s.candidate is not None]
+
+# %% ../nbs/10_scoring.ipynb #49f2e18f
+import json, os
+from pathlib import Path
+from .data import as_grid, TaskFormatError
+
+_NO_ATTEMPT = ((0,),)  # what an empty attempt slot holds: the format wants two grids per test input
+
+def submission(cands_by_task: dict, # task id -> its candidates
+               tasks: dict          # task id -> `Task`: every task gets an entry
+              ) -> tuple:
+    "`(submission, provenance)` for `tasks`: two attempts per test input in the ARC Prize format, and where each came from."
+    sub, prov = {}, {}
+    for t, task in sorted(tasks.items()):
+        tries = attempts(answers(cands_by_task.get(t, [])), len(task.test))
+        sub[t] = [{f'attempt_{k + 1}': [list(r) for r in (tr[k][0] if k < len(tr) else _NO_ATTEMPT)] for k in range(2)} for tr in tries]
+        prov[t] = [[{'attempt': k + 1, 'program': a.best.program, 'origin': a.best.origin, 'iteration': a.best.iteration,
+                     'votes': a.votes, 'demo_acc': a.demo_acc} for k, (_, a) in enumerate(tr)] for tr in tries]
+    return sub, prov
+
+def _write_json(path: Path, value):
+    "Write `value` as JSON to `path` through a new temporary file (never through a link) and a rename."
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o644)
+    try:
+        with os.fdopen(fd, 'w') as f: json.dump(value, f)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+def write_submission(cands_by_task: dict, # task id -> its candidates
+                     tasks: dict,         # task id -> `Task`
+                     out                  # the directory: submission.json and submission_provenance.json go there
+                    ) -> Path:
+    "Write `out/submission.json` and its provenance beside it; returns the submission's path."
+    sub, prov = submission(cands_by_task, tasks)
+    out = Path(out)
+    _write_json(out / 'submission_provenance.json', prov)
+    _write_json(out / 'submission.json', sub)
+    return out / 'submission.json'
+
+# %% ../nbs/10_scoring.ipynb #46e9428c
+def read_submission(path,       # a submission file (ARC Prize format)
+                    tasks: dict # task id -> `Task`: the tasks it may answer
+                   ) -> dict:
+    "The submission in `path` as `{task_id: [(attempt grids) per test input]}`, validated; `TaskFormatError` naming the task and field."
+    path = Path(path)
+    try: d = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as e: raise TaskFormatError(f'{path}: cannot read it ({e})') from None
+    except json.JSONDecodeError as e: raise TaskFormatError(f'{path}: bad JSON at line {e.lineno} column {e.colno}: {e.msg}') from None
+    except RecursionError: raise TaskFormatError(f'{path}: bad JSON: nested too deeply') from None
+    if not isinstance(d, dict): raise TaskFormatError(f'{path}: expected an object {{task_id: [attempts per test input]}}, got {type(d).__name__}')
+    out = {}
+    for t, entries in d.items():
+        if t not in tasks: raise TaskFormatError(f'{path}: task {t!r} is not one of the {len(tasks)} tasks scored')
+        n = len(tasks[t].test)
+        if not isinstance(entries, list) or len(entries) != n:
+            raise TaskFormatError(f'{path}: task {t}: expected a list of {n} entries (one per test input), got '
+                                  f'{f"{len(entries)} entries" if isinstance(entries, list) else type(entries).__name__}')
+        out[t] = []
+        for j, e in enumerate(entries):
+            if not isinstance(e, dict) or set(e) - {'attempt_1', 'attempt_2'} or 'attempt_1' not in e:
+                raise TaskFormatError(f'{path}: task {t}, test input {j}: expected {{"attempt_1": grid, "attempt_2": grid}}')
+            out[t].append(tuple(as_grid(e[a], f'{path}: task {t}, test input {j}, {a}') for a in ('attempt_1', 'attempt_2') if a in e))
+    return out
+
+def score_submission(path,       # a submission file (ARC Prize format)
+                     tasks: dict # task id -> `Task` (those with test outputs are scored)
+                    ) -> dict:
+    "`{'tasks', 'score', 'solved', 'scores', 'missing', 'unscored'}` of the submission in `path`, by the ARC Prize rule."
+    sub, scores, unscored = read_submission(path, tasks), {}, []
+    for t, task in sorted(tasks.items()):
+        if any(p.output is None for p in task.test): unscored.append(t); continue
+        tries = sub.get(t, [()] * len(task.test))
+        scores[t] = sum(p.output in g for g, p in zip(tries, task.test)) / len(task.test)
+    return {'tasks': len(scores), 'score': sum(scores.values()), 'solved': sorted(t for t, s in scores.items() if s == 1),
+            'scores': scores, 'missing': sorted(t for t in scores if t not in sub), 'unscored': unscored}
