@@ -108,7 +108,7 @@ def write_curve(rows: list,  # `[{'programs', 'codeit_pass3', ..., 'mutation_pas
     fig.tight_layout()
     fig.savefig(out / 'curve.png', dpi=120)
 
-# %% ../nbs/71_evaluation.ipynb #ab27f8cf
+# %% ../nbs/71_evaluation.ipynb #3371e3d3
 def _clock(path: Path, t0: float, c0: float) -> tuple:
     "Wall and CPU seconds of every invocation so far (this one's added to what `path` holds); written back."
     prev = json.loads(path.read_text()) if path.exists() else {'seconds': 0.0, 'cpu_seconds': 0.0}
@@ -158,15 +158,18 @@ def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
     write_submission(mutation, tasks, arm)  # the CodeIt run wrote its own (`Loop.submit`)
     policy = _upto(codeit, lambda c: c.origin == 'policy')
     mo, co, po = _scores(mutation, tasks), _scores(codeit, tasks), _scores(policy, tasks)
-    its = loop.store.iterations()
-    seconds, cpu = _clock(out / 'clock.json', t0, c0)
+    st = loop.store
+    its = [{'iteration': r['iteration'], 'pass3': r['solved_cumulative'], 'policy_only': r['solved_policy'],
+            'train_seconds': round(r['train_seconds'] or 0, 1), 'sample_seconds': round(r['sample_seconds'] or 0, 1),
+            'stages': st.meta(f"stages_{r['iteration']}")} for r in st.iterations()]  # stages: sample, execute, relabel
+    pretrain_s = st.step_seconds(-1, 'pretrain')
     loop.close()
+    seconds, cpu = _clock(out / 'clock.json', t0, c0)
     return {'preset': preset, 'seed': seed, 'tasks': len(tasks), 'programs': marks[-1], 'seed_programs': len(seeds_),
             'mutation_programs': len(seeds_) + len(extra), 'policy_programs': per_it,
             'mutation_only': mo, 'codeit': co, 'policy_only': po, 'pass3': co['pass3'], 'pass2': co['pass2'],
             'ever_found': co['ever_found'], 'codeit_minus_mutation': co['pass3'] - mo['pass3'],
             'policy_unique': sorted(set(po['solved']) - set(mo['solved'])),
             'policy_unique_found': sorted(ever_found(policy, tasks) - ever_found(mutation, tasks)),
-            'iterations': [{'iteration': r['iteration'], 'pass3': r['solved_cumulative'], 'policy_only': r['solved_policy'],
-                            'seconds': round((r['train_seconds'] or 0) + (r['sample_seconds'] or 0), 1)} for r in its],
+            'iterations': its, 'pretrain_seconds': pretrain_s,
             'curve': rows, 'seconds': seconds, 'cpu_seconds': cpu, 'run_dir': str(out)}

@@ -543,7 +543,7 @@ def _commit_midtrain(self: Loop, step: str, result: dict, ann: dict, t0: float):
         st.mark(-1, step, time.perf_counter() - t0)
     self.latents.update(ann)
 
-# %% ../nbs/19_loop.ipynb #e4b09d1c
+# %% ../nbs/19_loop.ipynb #c91fd0ed
 @patch
 def train_step(self: Loop, i: int):
     "Train one pass on a draw from the buffer; checkpoint; commit."
@@ -572,7 +572,8 @@ def _laps(times: dict | None, device: str):
 
 @patch
 def sample_step(self: Loop, i: int, times: dict | None = None):
-    "Sample → execute → relabel → score → record: one iteration's search, committed in one transaction (`times`: seconds per stage)."
+    "Sample → execute → relabel → score → record: one iteration's search, committed in one transaction with its seconds per stage (also added to `times`)."
+    times = {} if times is None else times
     t0, lap = time.perf_counter(), _laps(times, self.device)
     self._reseed(i, 2)
     known = {e.program for pool in self.buffer.pools.values() for e in pool}  # for the copy rate
@@ -587,6 +588,7 @@ def sample_step(self: Loop, i: int, times: dict | None = None):
     metrics = {**self.score(samples + hits), **sample_stats(samples, self.tasks, known)}
     with self.store.transaction():
         self.record(i, samples, new, metrics, time.perf_counter() - t0, hits)
+        self.store.set_meta(f'stages_{i}', {k: round(v, 3) for k, v in times.items()})  # where the step's time went (store: not yet)
     self.submit()  # after the commit: a kill before it leaves the last iteration's, which `run` rewrites on resume
     lap('store')
 
