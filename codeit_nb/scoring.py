@@ -43,7 +43,7 @@ def solves_test(c: Candidate, task: Task) -> bool:
     "Whether candidate `c` gets every test output of `task` right."
     return all(o is not None and o == p.output for o, p in zip(c.test_outputs, task.test)) and len(c.test_outputs) == len(task.test)
 
-# %% ../nbs/10_scoring.ipynb #598e57b3
+# %% ../nbs/10_scoring.ipynb #a338d671
 @dataclass(frozen=True)
 class Answer:
     "One distinct set of test outputs that candidates of a task produce: what a submission would attempt."
@@ -67,9 +67,14 @@ def answers(cands) -> list:
                   min(ps.values(), key=rank_key)) for outs, ps in groups.items() if any(o is not None for o in outs)]
     return sorted(out, key=answer_key)
 
-def pass_at_k(cands_by_task: dict, tasks: dict, k: int = 3) -> set:
+def pass_at_k(cands_by_task: dict,  # task id -> its candidates
+              tasks: dict,          # task id -> `Task` (the tasks scored)
+              k: int = 3,           # attempts
+              by: str = 'answers'   # 'answers' (the rule); 'programs': the top `k` programs by `rank_key`, the old rule, for comparison
+             ) -> set:
     "Ids of the tasks (of `tasks`) one of whose top-`k` answers gets every test output right (CodeIt's pass@3)."
-    return {t for t, cs in cands_by_task.items() if t in tasks and any(solves_test(a.best, tasks[t]) for a in answers(cs)[:k])}
+    top = (lambda cs: [a.best for a in answers(cs)[:k]]) if by == 'answers' else (lambda cs: top_k(cs, k))
+    return {t for t, cs in cands_by_task.items() if t in tasks and any(solves_test(c, tasks[t]) for c in top(cs))}
 
 def attempts(ranked: list,  # a task's answers, best first (`answers`)
              n_test: int,   # its number of test inputs
