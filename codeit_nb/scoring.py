@@ -43,7 +43,7 @@ def solves_test(c: Candidate, task: Task) -> bool:
     "Whether candidate `c` gets every test output of `task` right."
     return all(o is not None and o == p.output for o, p in zip(c.test_outputs, task.test)) and len(c.test_outputs) == len(task.test)
 
-# %% ../nbs/10_scoring.ipynb #a338d671
+# %% ../nbs/10_scoring.ipynb #3b9992d4
 @dataclass(frozen=True)
 class Answer:
     "One distinct set of test outputs that candidates of a task produce: what a submission would attempt."
