@@ -274,7 +274,7 @@ def baseline_cmd(args):
     print(f"mutation baseline: {r['solved']}/{r['tasks']} evaluation tasks solved ({100 * r['solve_rate']:.2f} %) "
           f"with {r['samples']} samples ({r['programs']} distinct programs); curve in {out}/curve.png")
 
-# %% ../nbs/90_cli.ipynb #5903332c
+# %% ../nbs/90_cli.ipynb #e2338feb
 def _overrides(groups) -> dict:
     "`NAME=VALUE` pairs of every `--set` (each may be given several times), in order."
     out = {}

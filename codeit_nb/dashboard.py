@@ -271,7 +271,7 @@ def _settings(cfg: dict, prefix: str = '') -> list:
     return [row for k, v in cfg.items() for row in (_settings(v, f'{prefix}{k}.') if isinstance(v, dict)
                                                     else [{'setting': prefix + k, 'value': html.escape(json.dumps(v))}])]
 
-# %% ../nbs/21_dashboard.ipynb #919549e0
+# %% ../nbs/21_dashboard.ipynb #788216ba
 ITERATION_COLUMNS = ['iteration', 'samples_recorded', 'cumulative', 'solved_cumulative', 'pass2', 'solved_ever', 'policy_only', 'buffer_policy',
                      'buffer_mutated', 'new_experiences', 'loss', 'median_lines', 'identity_rate', 'copy_rate', 'seconds']
 
@@ -424,7 +424,7 @@ class SamplesView(TaskView):
         head = f'<p><b>{html.escape(self.task.value)}</b> <span class="muted">inputs, targets, and the outputs each program realised (the relabelled pairs)</span></p>'
         self.cards.object = CSS + head + (''.join(sample_html(s) for s in rows) or '<p class="muted">no samples</p>')
 
-# %% ../nbs/21_dashboard.ipynb #bd4d7e0a
+# %% ../nbs/21_dashboard.ipynb #ccad73af
 class CandidatesView(TaskView):
     "The chosen task's candidates ranked as pass@3 ranks them; the top three marked; test outputs and correctness."
     title = 'Candidates'

