@@ -84,25 +84,66 @@ def build_parser() -> argparse.ArgumentParser:
     return root
 
 # %% ../nbs/90_cli.ipynb #ceeaa8c6
+import os, shlex, signal, threading
+from contextlib import contextmanager
+
+class _Signalled(BaseException):
+    "SIGTERM or SIGHUP, raised where the command is (as Ctrl-C raises `KeyboardInterrupt`)."
+    def __init__(self, signum): super().__init__(signum); self.signum = signum
+
+@contextmanager
+def _signals_raise(sigs=(signal.SIGTERM, signal.SIGHUP)):
+    "In the block, `sigs` raise `_Signalled` in this process (a child forked meanwhile still dies of them; one ignored, as under `nohup`, stays ignored); from the main thread only."
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pid = os.getpid()
+    def handler(signum, frame):
+        if os.getpid() != pid:  # a forked child: die of it, as before
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise _Signalled(signum)
+    old = {s: signal.signal(s, handler) for s in sigs if signal.getsignal(s) is not signal.SIG_IGN}
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, signal.SIG_DFL if h is None else h)
+
+def _stopped(args, signum: int) -> int:
+    "Say in one line that the command was interrupted (and how to resume a run); the exit code, 128 + `signum`."
+    cmd = getattr(args, '_command', None)
+    how = f'; resume it with: codeit run --resume --out {shlex.quote(args.out)}' if cmd is not None and cmd.path == ('run',) else ''
+    print(f'codeit: interrupted ({signal.Signals(signum).name}); what was committed is kept{how}', file=sys.stderr)
+    return 128 + signum
+
+def _out_dir(value: str) -> str:
+    "The `type` of an `--out` that names a directory: refused when empty."
+    if not value: raise CLIError('--out: empty; name a directory')
+    return value
+
 def main(argv:list[str]|None=None # the arguments after `codeit`; default `sys.argv[1:]`
         ) -> int:
-    "Run the `codeit` command line `argv`; returns the exit code (0 ok, 2 bad input)."
+    "Run the `codeit` command line `argv`; returns the exit code (0 ok, 2 bad input, 128 + N stopped by signal N)."
     argv = sys.argv[1:] if argv is None else list(argv)
     from codeit_nb.data import TaskFormatError
     from codeit_nb.program import ProgramError
+    args = None
     try:
-        parser = build_parser()
-        try: args, extra = parser.parse_known_args(argv)
-        except SystemExit as e: return e.code or 0  # --help
-        cmd = getattr(args, '_command', None)
-        if extra: raise CLIError(f"unrecognized arguments: {' '.join(extra)} (see '{' '.join(('codeit',) + (cmd.path if cmd else ()))} --help')")
-        if cmd is None:  # a group without its command
-            getattr(args, '_group', parser).print_help(sys.stderr)
-            return 2
-        return cmd.run(args) or 0
+        with _signals_raise():
+            parser = build_parser()
+            try: args, extra = parser.parse_known_args(argv)
+            except SystemExit as e: return e.code or 0  # --help
+            cmd = getattr(args, '_command', None)
+            if extra: raise CLIError(f"unrecognized arguments: {' '.join(extra)} (see '{' '.join(('codeit',) + (cmd.path if cmd else ()))} --help')")
+            if cmd is None:  # a group without its command
+                getattr(args, '_group', parser).print_help(sys.stderr)
+                return 2
+            return cmd.run(args) or 0
     except (CLIError, TaskFormatError, ProgramError, OSError) as e:
         print(f"codeit: error: {' '.join(str(e).split())}", file=sys.stderr)  # always one line
         return 2
+    except KeyboardInterrupt: return _stopped(args, signal.SIGINT)
+    except _Signalled as e: return _stopped(args, e.signum)
 
 # %% ../nbs/90_cli.ipynb #0a077cbc
 group('data', 'ARC datasets and task files: sizes, summaries, pictures')
@@ -248,7 +289,7 @@ def _positive(args, *names):
          arg('--workers', type=int, default=1, help='worker processes'),
          arg('--seed', type=int, default=0, help='corpus seed'),
          arg('--depth', type=int, default=1, help='edits per mutant (2+: mutants of mutants)'),
-         arg('--out', required=True, help='corpus directory (resumed if it exists)'),
+         arg('--out', type=_out_dir, required=True, help='corpus directory (resumed if it exists)'),
          arg('--json', action='store_true', help='print the totals as one JSON object'), *_ENGINE_ARGS)
 def mutate_cmd(args):
     from codeit_nb.mutation import MutationConfig, write_corpus
@@ -262,7 +303,7 @@ def mutate_cmd(args):
          arg('--samples', type=int, required=True, help='mutation attempts'),
          arg('--workers', type=int, default=1, help='worker processes'),
          arg('--seed', type=int, default=0, help='corpus seed'),
-         arg('--out', default=None, help='output directory (default runs/baseline-SAMPLES-sSEED; resumed if it exists)'),
+         arg('--out', type=_out_dir, default=None, help='output directory (default runs/baseline-SAMPLES-sSEED; resumed if it exists)'),
          arg('--json', action='store_true', help='print one JSON object'), *_ENGINE_ARGS)
 def baseline_cmd(args):
     from codeit_nb.baseline import run_baseline
@@ -316,7 +357,7 @@ _CHECK = arg('--check', action='store_true', help='check the settings and the ru
 
 @command('run', 'run (or resume) the CodeIt meta-loop; everything is recorded in DIR/run.db',
          arg('--preset', default=None, help='tiny (the default), cpu, gpu, paper (or micro, for tests)'),
-         arg('--out', required=True, help='run directory'),
+         arg('--out', type=_out_dir, required=True, help='run directory'),
          arg('--resume', action='store_true', help='continue the run in --out from its last completed step (with --preset: start it if there is none)'),
          _SET,
          arg('--ablation', metavar='A', nargs='+', action='append', help='A1 no ExIt, A2 no relabelling, A3 no priority, A4 no pretraining, A5 one demo, A6 no mutation'),
@@ -386,7 +427,7 @@ def score_cmd(args):
 
 @command('pretrain', 'seed the buffer and pretrain a policy on solvers and mutants (a run with no meta-iterations)',
          arg('--preset', default='tiny', help='loop preset whose policy and data sizes to use'),
-         arg('--out', required=True, help='run directory; the checkpoint lands in OUT/ckpt/pretrain'),
+         arg('--out', type=_out_dir, required=True, help='run directory; the checkpoint lands in OUT/ckpt/pretrain'),
          _SET, _CHECK)
 def pretrain_cmd(args):
     from dataclasses import replace, asdict
@@ -512,7 +553,7 @@ def bench_fuzz_cmd(args):
 @command('bench learn', 'the learning benchmark: the CodeIt loop beside mutation alone on the dev-val tasks, at equal programs',
          arg('--preset', default='cpu', help='micro (tests), cpu (an hour on 2 cores), gpu'),
          arg('--seed', type=int, default=0, help='seed of both arms'),
-         arg('--out', default=None, help='run directory (default runs/learn-PRESET-sSEED; resumed if it exists)'),
+         arg('--out', type=_out_dir, default=None, help='run directory (default runs/learn-PRESET-sSEED; resumed if it exists)'),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_learn_cmd(args):
     from codeit_nb.learning import LEARN_PRESETS, bench_learn
@@ -525,7 +566,7 @@ def bench_learn_cmd(args):
 @command('bench eval', 'the headline: CodeIt beside mutation alone on the 400 ARC-AGI-1 evaluation tasks, at equal programs',
          arg('--preset', default='cpu', help='micro (tests), cpu (about 1.5 h on 2 cores), gpu, paper'),
          arg('--seed', type=int, default=0, help='seed of both arms'),
-         arg('--out', default=None, help='directory (default runs/eval-PRESET-sSEED; resumed if it exists)'),
+         arg('--out', type=_out_dir, default=None, help='directory (default runs/eval-PRESET-sSEED; resumed if it exists)'),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_eval_cmd(args):
     from codeit_nb.evaluation import EVAL_PRESETS, bench_eval
@@ -548,7 +589,7 @@ def _over_seeds(args, one, summary):
          arg('--seed', type=int, nargs='+', default=[0], help='seeds (each runs every arm; several give the summary over seeds)'),
          arg('--c', type=float, nargs='*', default=[], help='more RA3 arms at these switch penalties (the sweep)'),
          arg('--base', default=None, help='a prepared run to fork from, "{seed}" standing for the seed (default OUT/base, prepared here)'),
-         arg('--out', default=None, help='directory of the arms, "{seed}" standing for the seed (default runs/ra3-PRESET-s{seed}); finished arms are read'),
+         arg('--out', type=_out_dir, default=None, help='directory of the arms, "{seed}" standing for the seed (default runs/ra3-PRESET-s{seed}); finished arms are read'),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_ra3_cmd(args):
     from codeit_nb.learning import RA3_PRESETS, bench_ra3, ra3_summary
@@ -561,7 +602,7 @@ def bench_ra3_cmd(args):
          arg('--seed', type=int, nargs='+', default=[0], help='seeds (each runs every arm; several give the summary over seeds)'),
          arg('--arms', nargs='+', default=None, help='which arms (default: accuracy distance length uniform)'),
          arg('--base', default=None, help='a prepared run to fork from, "{seed}" standing for the seed (default OUT/base, prepared here)'),
-         arg('--out', default=None, help='directory of the arms, "{seed}" standing for the seed (default runs/priority-PRESET-s{seed}); finished arms are read'),
+         arg('--out', type=_out_dir, default=None, help='directory of the arms, "{seed}" standing for the seed (default runs/priority-PRESET-s{seed}); finished arms are read'),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_priority_cmd(args):
     from codeit_nb.learning import PRIORITY_ARMS, PRIORITY_PRESETS, bench_priority, priority_summary

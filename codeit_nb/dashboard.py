@@ -162,7 +162,7 @@ def sample_html(s: dict, max_px: int = 80) -> str:
     "HTML card of one row of `task_samples`: program, and per demonstration input, target, realised output and reward."
     t = _task(s['task_id'])
     demos = t.train if t else [None] * len(s['outputs'])
-    head = (f"#{s['id']} · iteration {s['iteration']} · demo accuracy {s['demo_acc']:.2f} · rewards "
+    head = (f"#{html.escape(str(s['id']))} · iteration {html.escape(str(s['iteration']))} · demo accuracy {s['demo_acc']:.2f} · rewards "
             + ''.join(_mark(x) for x in s['rewards']) + (f" · error: <b>{html.escape(s['error'])}</b>" if s['error'] else ''))
     cols = ''.join(f'<th>demo {k + 1}</th>' for k in range(len(s['outputs'])))
     row = lambda name, cells: f'<tr><th class="row">{name}</th>' + ''.join(f'<td>{c}</td>' for c in cells) + '</tr>'
@@ -258,10 +258,15 @@ def _figure(title: str, x_label: str, y_label: str, series: dict, x: str = 'x') 
     f.y_range.start = 0
     return f, src
 
+class _Html(str):
+    "HTML the dashboard built itself (whatever it holds from the run escaped): `_table` puts it in as it is."
+
+def _esc(x) -> str: return x if isinstance(x, _Html) else html.escape(str(x))
+
 def _table(rows: list, cols: list) -> str:
-    "A small HTML table of dict `rows` with columns `cols`."
-    return ('<table class="plain"><tr>' + ''.join(f'<th>{c}</th>' for c in cols) + '</tr>'
-            + ''.join('<tr>' + ''.join(f'<td>{x.get(c, "")}</td>' for c in cols) + '</tr>' for x in rows) + '</table>')
+    "A small HTML table of dict `rows` with columns `cols`; values and column names are text (escaped), but for `_Html` values."
+    return ('<table class="plain"><tr>' + ''.join(f'<th>{_esc(c)}</th>' for c in cols) + '</tr>'
+            + ''.join('<tr>' + ''.join(f'<td>{_esc(x.get(c, ""))}</td>' for c in cols) + '</tr>' for x in rows) + '</table>')
 
 def _pct(x, digits: int = 0) -> str: return '' if x is None else f'{100 * x:.{digits}f} %'
 def _nan(x) -> float: return float('nan') if x is None else x
@@ -269,9 +274,9 @@ def _nan(x) -> float: return float('nan') if x is None else x
 def _settings(cfg: dict, prefix: str = '') -> list:
     "`[{'setting', 'value'}]` of a stored (nested) configuration, by dotted name."
     return [row for k, v in cfg.items() for row in (_settings(v, f'{prefix}{k}.') if isinstance(v, dict)
-                                                    else [{'setting': prefix + k, 'value': html.escape(json.dumps(v))}])]
+                                                    else [{'setting': prefix + k, 'value': json.dumps(v)}])]
 
-# %% ../nbs/21_dashboard.ipynb #4eddda94
+# %% ../nbs/21_dashboard.ipynb #788216ba
 ITERATION_COLUMNS = ['iteration', 'samples_recorded', 'cumulative', 'solved_cumulative', 'pass2', 'solved_ever', 'policy_only', 'buffer_policy',
                      'buffer_mutated', 'new_experiences', 'loss', 'median_lines', 'identity_rate', 'copy_rate', 'seconds']
 
@@ -324,10 +329,10 @@ class Overview(View):
     def draw_counts(self):
         "The progress line, from what was read last (the dashboard redraws it every tick, for the 'N s ago')."
         ov = self.data
-        self.counts.object = (f"<b>iterations done: {ov['done']} / {ov['planned'] or '?'}</b> · samples: {ov['samples']} · "
+        self.counts.object = (f"<b>iterations done: {ov['done']} / {html.escape(str(ov['planned'] or '?'))}</b> · samples: {ov['samples']} · "
                               f"buffer: {sum(ov['buffer'].values())} · candidates: {ov['candidates']} · "
                               f"submitted, solved (pass@3): {len(ov['solved'])} / {ov['tasks']} · a right program ever found: "
-                              f"{len(ov.get('ever_found', []))} · now: {activity(ov)}")
+                              f"{len(ov.get('ever_found', []))} · now: {html.escape(activity(ov))}")
 
 # %% ../nbs/21_dashboard.ipynb #019eb72e
 def _midtrain_html(rows: list, table: list) -> str:
@@ -340,7 +345,6 @@ def _midtrain_html(rows: list, table: list) -> str:
             'seconds': num(x['seconds'], '.0f')} for x in rows]
     out = CSS + '<h4>Mid-training</h4>' + _table(fmt, list(fmt[0]))
     if table:
-        table = [{k: html.escape(str(v)) for k, v in row.items()} for row in table]  # `<z3>` is text, not a tag
         out += '<p class="muted">latents of the last RA3 round: the lines each covers and the primitives called under it</p>' + _table(table, list(table[0]))
     return out
 
@@ -447,10 +451,10 @@ class CandidatesView(TaskView):
                 'targets: ' + ' '.join(grid_img(g, 64) for g in targets) + '</p>')
         def row(c):
             top = '<span class="ok" title="one of the three answers scored">★ top 3</span>' if (c['answer'] or 99) <= 3 else ''
-            return {'rank': f"{c['rank']}", 'answer': f"{c['answer'] or '-'} {top}", 'votes': c['votes'], 'demo acc': f"{c['demo_acc']:.2f}", 'lines': c['n_lines'], 'origin': c['origin'],
-                    'iteration': c['iteration'], 'test correct': _mark(c['test_correct']),
-                    'program': program_html(c['program'], c.get('latents')),
-                    'test outputs': ' '.join(grid_img(g, 64) for g in c['test_outputs'])}
+            return {'rank': f"{c['rank']}", 'answer': _Html(f"{c['answer'] or '-'} {top}"), 'votes': c['votes'], 'demo acc': f"{c['demo_acc']:.2f}", 'lines': c['n_lines'], 'origin': c['origin'],
+                    'iteration': c['iteration'], 'test correct': _Html(_mark(c['test_correct'])),
+                    'program': _Html(program_html(c['program'], c.get('latents'))),
+                    'test outputs': _Html(' '.join(grid_img(g, 64) for g in c['test_outputs']))}
         cols = ['rank', 'answer', 'votes', 'demo acc', 'lines', 'origin', 'iteration', 'test correct', 'program', 'test outputs']
         self.body.object = CSS + head + (_table([row(c) for c in rows], cols) if rows else '<p class="muted">no candidates yet</p>')
 
@@ -497,7 +501,7 @@ class BufferView(View):
         upto = None if v == 'now' else -1 if v == 'seed' else int(v)
         h = self.tally.histogram(upto)
         self.hist_src.data = {'x': self.hist_src.data['x'], **{o: h[o] for o in ORIGINS}}
-        label = 'now' if upto is None else f'as of iteration {v}'
+        label = 'now' if upto is None else f'as of iteration {html.escape(v)}'
         self.counts.object = CSS + f'<span class="muted">buffer {label}:</span> ' + ' · '.join(f'{o}: {sum(h[o])}' for o in ORIGINS)
 
 # %% ../nbs/21_dashboard.ipynb #dd9e438a
@@ -524,7 +528,7 @@ class DiffView(TaskView):
             return
         parts = []
         for k, b in enumerate(program_diffs(best_programs(self.r, tid, self.among.value))):
-            parts.append(f"<h4>iteration {b['iteration']} <span class='muted'>(demo accuracy {b['demo_acc']:.2f})</span></h4>")
+            parts.append(f"<h4>iteration {html.escape(str(b['iteration']))} <span class='muted'>(demo accuracy {b['demo_acc']:.2f})</span></h4>")
             if k == 0: parts.append(f'<pre class="prog">{html.escape(b["program"])}</pre>')
             else: parts.append(diff_html(b['diff']) if b['diff'] else '<p class="muted">unchanged</p>')
         self.body.object = CSS + (''.join(parts) or '<p class="muted">nothing yet</p>')

@@ -274,34 +274,63 @@ def stored_config(out) -> LoopConfig | None:
     return None if d is None else config_from_dict(d)
 
 # %% ../nbs/19_loop.ipynb #fa15f1ec
+import stat
+
 class RunBusyError(ValueError):
     "Another process is writing the run directory."
 
-def _holder(f) -> str:
-    "The pid written in lock file `f` (an open file)."
-    f.seek(0)
-    return f.read(32).strip() or '?'
+def _pid_file(p: Path, flags: int) -> int:
+    "An open descriptor of the lock's pid file `p`, never through a link; `ValueError` naming `p` if it is not a regular file of its own."
+    try: fd = os.open(p, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o666)
+    except OSError as e:
+        if e.errno not in (errno.ELOOP, errno.EISDIR, errno.ENXIO): raise
+        fd = None  # a symbolic link, a directory, a pipe nobody reads
+    if fd is not None:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_nlink == 1: return fd
+        os.close(fd)
+    raise ValueError(f"{p}: not a regular file (a link, a directory or a device); remove it (it only holds the pid of the run's writer)")
+
+def _holder(out: Path) -> str:
+    "The pid written in `out/.lock` ('?' where there is none to read)."
+    try: fd = _pid_file(out / '.lock', os.O_RDONLY)
+    except (OSError, ValueError): return '?'
+    try: pid = os.read(fd, 32).decode(errors='replace').strip()
+    finally: os.close(fd)
+    return pid if pid.isdigit() else '?'
+
+class _DirLock:
+    "An exclusive `flock` held on an open descriptor of a run directory; `close()` (or the process ending) lets it go."
+    def __init__(self, fd: int): self.fd = fd
+    def close(self, _close=os.close):
+        fd, self.fd = self.fd, None
+        if fd is not None: _close(fd)
+    __del__ = close
 
 def writer_lock(out: Path):
-    "The open `out/.lock`, locked for this process (released when it is closed or the process ends); `RunBusyError` naming the holder's pid."
+    "`out` locked for this process (released when closed or when the process ends), its pid written in `out/.lock`; `RunBusyError` naming the holder's pid."
     out.mkdir(parents=True, exist_ok=True)
-    f = open(out / '.lock', 'a+')
-    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        pid = _holder(f)
-        f.close()
-        raise RunBusyError(f'{out} is being written by pid {pid}') from None
-    f.truncate(0)
-    f.write(str(os.getpid()))
-    f.flush()
-    return f
+    lock = _DirLock(os.open(out, os.O_RDONLY | os.O_DIRECTORY))
+    try:
+        try: fcntl.flock(lock.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError: raise RunBusyError(f'{out} is being written by pid {_holder(out)}') from None
+        fd = _pid_file(out / '.lock', os.O_WRONLY | os.O_CREAT)
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+        finally: os.close(fd)
+    except BaseException:
+        lock.close()
+        raise
+    return lock
 
 def writer_pid(out) -> str | None:
     "The pid of the process writing run directory `out` (None if none is): without taking the lock."
-    if not (Path(out) / '.lock').exists(): return None
-    with open(Path(out) / '.lock') as f:
-        try: fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError: return _holder(f)
+    try: fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError): return None
+    try: fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError: return _holder(Path(out))
+    finally: os.close(fd)
     return None
 
 # %% ../nbs/19_loop.ipynb #f2e61561

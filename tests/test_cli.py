@@ -118,12 +118,14 @@ def _synthetic_run(d):
 
 def test_second_writer_refused_naming_the_pid(codeit, tmp_path):
     out = _synthetic_run(tmp_path / 'run')
-    with open(out / '.lock', 'a+') as f:  # this process writes the run
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB); f.write(str(os.getpid())); f.flush()
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)  # this process writes the run: the lock is the directory's, the pid in .lock
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); (out / '.lock').write_text(str(os.getpid()))
         r = codeit('run', '--resume', '--out', out)
         assert r.stderr == f'codeit: error: {out} is being written by pid {os.getpid()}\n' and r.returncode == 2
         _one_line_error(codeit('run', '--resume', '--out', out, '--check'), f'pid {os.getpid()}')
         assert codeit('results', out).returncode == 0  # readers do not take the lock
+    finally: os.close(fd)
 
 
 def test_results_of_a_read_only_run_directory(codeit, tmp_path):
