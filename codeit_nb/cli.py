@@ -14,10 +14,10 @@ from typing import Callable
 # %% auto #0
 __all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg', 'group', 'command', 'build_parser', 'main',
            'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
-           'baseline_cmd', 'run_cmd', 'results_cmd', 'score_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd',
-           'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_iteration_cmd', 'bench_replay_cmd',
-           'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_eval_cmd', 'bench_ra3_cmd', 'bench_priority_cmd',
-           'bench_dashboard_cmd', 'dashboard_cmd']
+           'baseline_cmd', 'run_cmd', 'results_cmd', 'score_cmd', 'export_cmd', 'pretrain_cmd', 'bench_dsl_cmd',
+           'bench_mutate_cmd', 'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_iteration_cmd',
+           'bench_replay_cmd', 'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_eval_cmd', 'bench_ra3_cmd',
+           'bench_priority_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -315,7 +315,7 @@ def baseline_cmd(args):
     print(f"mutation baseline: {r['solved']}/{r['tasks']} evaluation tasks solved ({100 * r['solve_rate']:.2f} %) "
           f"with {r['samples']} samples ({r['programs']} distinct programs); curve in {out}/curve.png")
 
-# %% ../nbs/90_cli.ipynb #909b97a6
+# %% ../nbs/90_cli.ipynb #b906d6f6
 def _overrides(groups) -> dict:
     "`NAME=VALUE` pairs of every `--set` (each may be given several times), in order."
     out = {}
@@ -424,6 +424,20 @@ def score_cmd(args):
     print(f"score {r['score']:g} of {r['tasks']} tasks ({100 * r['score'] / max(1, r['tasks']):.2f} %, ARC Prize rule: two attempts "
           f"per test input); solved {len(r['solved'])}; not in the file {len(r['missing'])}"
           + (f"; {len(r['unscored'])} without test outputs, not scored" if r['unscored'] else ''))
+
+@command('export', "share a run: its policy as a Hugging Face model folder, its data as a `datasets` dataset (Parquet)",
+         arg('dir', metavar='DIR', help='run directory (read-only; a run still going exports what it has committed)'),
+         arg('--policy', metavar='OUT', default=None, help='a new directory for the model folder (config, safetensors, tokenizer, model card)'),
+         arg('--data', metavar='OUT', default=None, help='a new directory for the dataset (buffer, candidates, solutions as Parquet, dataset card)'))
+def export_cmd(args):
+    "Write what `--policy` and `--data` ask for; one line naming the directory when it cannot."
+    from codeit_nb.export import export_policy, export_data
+    from codeit_nb.policy import CheckpointError
+    if not args.policy and not args.data: raise CLIError('export: name --policy OUT, --data OUT or both')
+    try:
+        if args.policy: print(f'policy: {export_policy(args.dir, args.policy)}')
+        if args.data: print(f'data: {export_data(args.dir, args.data)}')
+    except (FileNotFoundError, FileExistsError, ValueError, CheckpointError) as e: raise CLIError(str(e)) from None
 
 @command('pretrain', 'seed the buffer and pretrain a policy on solvers and mutants (a run with no meta-iterations)',
          arg('--preset', default='tiny', help='loop preset whose policy and data sizes to use'),

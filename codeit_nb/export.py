@@ -15,14 +15,14 @@ from .loop import results_table, config_from_dict, LoopConfig
 # %% auto #0
 __all__ = ['export_policy', 'export_data']
 
-# %% ../nbs/23_export.ipynb #4a2c771c
-def _new_dir(out) -> Path:
-    "`out` created empty; a `ValueError` naming it when it is a link, a file, or a directory with something in it."
+# %% ../nbs/23_export.ipynb #d6fd2035
+def _new_dir(out, create: bool = True) -> Path:
+    "`out` (created, empty, unless `create` is false); a `ValueError` naming it when it is a link, a file, or a directory with something in it."
     out = Path(out)
     if not str(out).strip(): raise ValueError('the output directory is empty; name a directory')
     if out.is_symlink(): raise ValueError(f'{out}: a symbolic link; name a new directory')
     if out.exists() and (not out.is_dir() or any(out.iterdir())): raise FileExistsError(f'{out}: exists and is not an empty directory')
-    out.mkdir(parents=True, exist_ok=True)
+    if create: out.mkdir(parents=True, exist_ok=True)
     return out
 
 def _open_run(run) -> RunStore:
@@ -35,7 +35,7 @@ def _version() -> str:
     from codeit_nb import __version__
     return __version__
 
-# %% ../nbs/23_export.ipynb #9f15a26a
+# %% ../nbs/23_export.ipynb #352974a2
 def _model_card(run: Path, cfg: dict, iteration: int, res: dict) -> str:
     "The README.md of an exported policy: what it is, what it learnt from, how it scored."
     n, its = res['search_tasks'], res['iterations']
@@ -69,7 +69,7 @@ def export_policy(run,  # a run directory
                   out   # a new (or empty) directory for the model folder
                  ) -> Path:
     "Write the newest checkpoint of `run` (checked against its recorded digests) as a Hugging Face model folder in `out`."
-    run = Path(run)
+    run, _ = Path(run), _new_dir(out, create=False)  # a bad OUT is said before anything is read
     st = _open_run(run)
     try: ckpts, cfg = st.checkpoints(), st.meta('config') or {}
     finally: st.close()
@@ -85,7 +85,7 @@ def export_policy(run,  # a run directory
     (out / 'README.md').write_text(_model_card(run, cfg, iteration, res))
     return out
 
-# %% ../nbs/23_export.ipynb #650947fe
+# %% ../nbs/23_export.ipynb #22b1d406
 def _buffer_rows(st: RunStore, cfg: LoopConfig) -> list:
     "The buffer's rows with their pool and the priority the next draw gives them (the mutated pool is drawn uniformly: 1)."
     buf = ReplayBuffer(cfg.priority, cfg.buffer)
@@ -127,7 +127,7 @@ def export_data(run,  # a run directory
                ) -> Path:
     "Write `run`'s buffer, candidates and solutions as Parquet files with a dataset card in `out`."
     import pyarrow as pa, pyarrow.parquet as pq
-    run = Path(run)
+    run, _ = Path(run), _new_dir(out, create=False)
     st = _open_run(run)
     try:
         cfg = config_from_dict(st.meta('config')) if st.meta('config') else LoopConfig()

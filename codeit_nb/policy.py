@@ -13,9 +13,9 @@ from .tokenizer import build_tokenizer
 
 # %% auto #0
 __all__ = ['POLICY_PRESETS', 'PolicyConfig', 'build_policy', 'CheckpointError', 'checkpoint_files', 'save_checkpoint',
-           'load_checkpoint']
+           'load_checkpoint', 'load_pretrained']
 
-# %% ../nbs/14_policy.ipynb #acfd1ed6
+# %% ../nbs/14_policy.ipynb #223c0cff
 @dataclass(frozen=True)
 class PolicyConfig:
     "Size and sequence lengths of the policy."
@@ -27,6 +27,7 @@ class PolicyConfig:
     enc_len: int = 512  # encoder tokens (demonstrations)
     dec_len: int = 160  # decoder tokens (program): 96 % of the solvers fit (see the sampling chapter)
     dropout: float = 0.0
+    init: str = ''  # a Hugging Face model folder (or hub id) to start from instead of random weights; its own size is used
 
 POLICY_PRESETS = {
     'tiny': PolicyConfig(),
@@ -101,7 +102,7 @@ def save_checkpoint(path,                # the checkpoint directory (created if 
     (path / 'extra.json').write_text(json.dumps(extra or {}))
     return checkpoint_files(path)
 
-# %% ../nbs/14_policy.ipynb #596a83b9
+# %% ../nbs/14_policy.ipynb #11ad212b
 @contextmanager
 def _reading(f: Path):
     "Any failure inside becomes a `CheckpointError` naming file `f`."
@@ -139,7 +140,7 @@ def load_checkpoint(path,                 # the checkpoint directory
     if files: _check_files(path, files)
     with _reading(path / 'model.safetensors'): safe_open(path / 'model.safetensors', 'pt').keys()
     _json(path / 'config.json')
-    with _reading(path): model = T5ForConditionalGeneration.from_pretrained(path, use_safetensors=True).to(device)
+    with _reading(path), _no_hf_bars(): model = T5ForConditionalGeneration.from_pretrained(path, use_safetensors=True).to(device)
     with _reading(path / 'tokenizer.json'): tok = PreTrainedTokenizerFast.from_pretrained(path)
     for k in _CALL_STATE: tok.init_kwargs.pop(k, None)  # how it was loaded and last called: not saved again
     with _reading(path / 'policy_config.json'): cfg = PolicyConfig(**_json(path / 'policy_config.json'))
@@ -154,3 +155,23 @@ def load_checkpoint(path,                 # the checkpoint directory
     extra = _json(path / 'extra.json', {})
     if not isinstance(extra, dict): raise CheckpointError(f'{path / "extra.json"}: damaged checkpoint file (not a JSON object)')
     return model, tok, cfg, opt_state, extra
+
+# %% ../nbs/14_policy.ipynb #249db457
+def load_pretrained(init: str # a Hugging Face model folder or hub id
+                   ) -> tuple:
+    "`(model, tokenizer)` from `init` through `from_pretrained`; a `CheckpointError` naming it when it cannot be loaded or its tokenizer is not the DSL one."
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    where = 'the folder' if Path(init).is_dir() else 'not a local folder, and the hub did not give it'
+    try:
+        with _no_hf_bars():
+            tok = AutoTokenizer.from_pretrained(init)
+            model = AutoModelForSeq2SeqLM.from_pretrained(init)
+    except (OSError, ValueError, KeyError) as e:
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise CheckpointError(f'policy.init={init}: cannot load it ({where}: {why})') from None
+    have = tok.get_vocab()
+    if any(have.get(t) != i for t, i in build_tokenizer().get_vocab().items()):
+        raise CheckpointError(f"policy.init={init}: its tokenizer is not codeit_nb's DSL tokenizer (a subword tokenizer such as "
+                              "CodeT5+'s is not supported yet: the grammar-constrained sampler works on whole DSL tokens)")
+    for k in _CALL_STATE: tok.init_kwargs.pop(k, None)
+    return model, tok

@@ -1,0 +1,50 @@
+"""`codeit export`: a run's policy as a Hugging Face model folder and its data as a `datasets` dataset, through the CLI."""
+import json, os
+
+import pytest
+
+
+def _one_line_error(r, *parts):
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stdout == '' and r.stderr.startswith('codeit: error: ') and r.stderr.count('\n') == 1, r.stderr
+    for p in parts: assert p in r.stderr, (p, r.stderr)
+
+
+@pytest.fixture(scope='module')
+def pretrained(tmp_path_factory):
+    import subprocess, sys
+    from pathlib import Path
+    out = tmp_path_factory.mktemp('exp') / 'run'
+    exe = str(Path(sys.executable).with_name('codeit'))
+    r = subprocess.run([exe, 'run', '--preset', 'micro', '--out', str(out), '--set', 'iterations=0'], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_export_round_trip(codeit, pretrained, tmp_path):
+    r = codeit('export', pretrained, '--policy', tmp_path / 'pol', '--data', tmp_path / 'data')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [f"policy: {tmp_path / 'pol'}", f"data: {tmp_path / 'data'}"]
+    from transformers import AutoModelForSeq2SeqLM
+    import datasets
+    assert AutoModelForSeq2SeqLM.from_pretrained(tmp_path / 'pol').num_parameters() > 0
+    assert 'after pretraining' in (tmp_path / 'pol' / 'README.md').read_text()
+    buf = datasets.load_dataset(str(tmp_path / 'data'), 'buffer', split='train')
+    assert len(buf) > 0 and set(buf['origin']) >= {'solver', 'mutation'}
+    # a new run starts from the exported policy
+    r = codeit('run', '--preset', 'micro', '--out', tmp_path / 'again', '--set', 'iterations=0', f"policy.init={tmp_path / 'pol'}", '--json')
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)['config']['policy']['init'] == str(tmp_path / 'pol')
+
+
+def test_export_bad_input(codeit, pretrained, tmp_path):
+    _one_line_error(codeit('export', tmp_path / 'none', '--policy', tmp_path / 'p'), 'none: no run there')
+    _one_line_error(codeit('export', pretrained), 'name --policy OUT, --data OUT or both')
+    (tmp_path / 'full').mkdir(); (tmp_path / 'full' / 'x').write_text('keep')
+    _one_line_error(codeit('export', pretrained, '--data', tmp_path / 'full'), 'full: exists and is not an empty directory')
+    assert (tmp_path / 'full' / 'x').read_text() == 'keep'
+    os.symlink(tmp_path / 'elsewhere', tmp_path / 'link')
+    _one_line_error(codeit('export', pretrained, '--policy', tmp_path / 'link'), 'link: a symbolic link')
+    assert not (tmp_path / 'elsewhere').exists()
+    _one_line_error(codeit('run', '--preset', 'micro', '--out', tmp_path / 'r', '--set', f"policy.init={tmp_path / 'none'}"),
+                    f"policy.init={tmp_path / 'none'}: cannot load it")
