@@ -56,7 +56,7 @@ def relabel(task: Task,               # the task the sample ran on
     sim = sum(cell_similarity(o, p.output) for o, p in zip(outputs, task.train)) / len(task.train)
     return Experience(sample.program, task.id, origin, iteration, tuple(p.input for p in task.train), tuple(outputs), acc, sim)
 
-# %% ../nbs/17_replay.ipynb #959d1f0c
+# %% ../nbs/17_replay.ipynb #b3e204d2
 @dataclass(frozen=True)
 class Priority:
     "How the priority (draw weight) of a policy experience is computed from its demonstration accuracy and other terms."
@@ -96,6 +96,12 @@ class ReplayBuffer:
     def __len__(self): return len(self.keys)
     def sizes(self) -> dict: return {k: len(v) for k, v in self.pools.items()}
 
+    def split(self, n_policy: int, n_mutated: int) -> tuple:
+        "How many experiences a draw takes from each pool: a small policy pool is not replayed many times over (`cap_policy_draw`)."
+        if not self.rules.cap_policy_draw: return n_policy, n_mutated
+        held = len(self.pools['policy'])
+        return min(n_policy, held), n_mutated + max(0, n_policy - held)
+
     def priorities(self, now: int = 0) -> np.ndarray:
         "The priority (unnormalised draw weight) of each experience in the policy pool."
         es = self.pools['policy']
@@ -113,9 +119,7 @@ class ReplayBuffer:
              now: int = 0                # the current iteration (for the optional age term)
             ) -> list:
         "`n_policy` experiences by priority plus `n_mutated` uniformly (with replacement when a pool is small)."
-        if self.rules.cap_policy_draw:  # a small policy pool is not replayed many times over: the mutated pool fills in
-            held = len(self.pools['policy'])
-            n_policy, n_mutated = min(n_policy, held), n_mutated + max(0, n_policy - held)
+        n_policy, n_mutated = self.split(n_policy, n_mutated)
         out = []
         for pool, n in (('policy', n_policy), ('mutated', n_mutated)):
             es = self.pools[pool]
@@ -135,3 +139,21 @@ def draw_profile(self: ReplayBuffer, now: int = 0) -> dict:
     p, sim, lines = w / w.sum(), np.array([e.similarity for e in es]), np.array([e.lines for e in es])
     return {'pool': len(es), 'ess': round(float(1 / (p ** 2).sum()), 1), 'drawn_similarity': round(float(p @ sim), 4),
             'pool_similarity': round(float(sim.mean()), 4), 'drawn_lines': round(float(p @ lines), 2), 'pool_lines': round(float(lines.mean()), 2)}
+
+# %% ../nbs/17_replay.ipynb #0ed80f43
+@patch(cls_method=True)
+def from_entries(cls: ReplayBuffer, experiences, prio: Priority = Priority(), rules: BufferRules = BufferRules()) -> ReplayBuffer:
+    "A buffer holding `experiences` (entries a buffer accepted once, e.g. read back from a run store) as they are."
+    b = cls(prio, rules)
+    for e in experiences:
+        b.keys.add((e.parent, e.program))
+        b.pools['policy' if e.origin == 'policy' else 'mutated'].append(e)
+    return b
+
+@patch
+def expected_draws(self: ReplayBuffer, n_policy: int, n_mutated: int, now: int = 0) -> list:
+    "`[(experience, expected times drawn)]` of a draw of `n_policy` + `n_mutated` (split as `draw` splits them), pool by pool."
+    n_policy, n_mutated = self.split(n_policy, n_mutated)
+    pol, mut = self.pools['policy'], self.pools['mutated']
+    w = self.priorities(now) if pol else np.zeros(0)
+    return [*zip(pol, (n_policy * w / w.sum()).tolist() if pol else []), *((e, n_mutated / len(mut)) for e in mut)]

@@ -397,7 +397,7 @@ def _synthetic_iteration(st: RunStore, i: int, iterations: int, per: int, tasks:
         st.add_checkpoint(i, f'ckpt/iter-{i:04d}')
     known.update(e.program for e in new)
 
-# %% ../nbs/18_store.ipynb #9546cdc6
+# %% ../nbs/18_store.ipynb #cfcccef9
 def synthetic_store(out,                      # run directory (created; a synthetic store there is continued)
                     n_samples: int = 100_000, # samples in all, spread evenly over iterations and tasks
                     n_tasks: int = 400,       # search tasks: the first `n_tasks` ARC-AGI-1 evaluation tasks
@@ -410,7 +410,7 @@ def synthetic_store(out,                      # run directory (created; a synthe
     st, per = RunStore(Path(out) / 'run.db'), max(1, n_samples // (iterations * len(tasks)))
     if st.meta('config') is None:
         cfg = {'synthetic': True, 'iterations': iterations, 'mode': 'eval', 'n_search_tasks': len(tasks),
-               'samples_per_task': per, 'seed': seed}
+               'samples_per_task': per, 'seed': seed, 'n_policy': 900, 'n_mutated': 100}  # the loop's default draw
         _seed_synthetic(st, cfg, tasks, solvers, random.Random(seed))
     known = {e.program for e in st.buffer()}  # for the copy rate
     for i in range(len(st.iterations()), iterations if stop_after is None else min(iterations, stop_after)):

@@ -191,6 +191,13 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
         assert page.locator('canvas').count() >= 2
         page.screenshot(path=str(shots / 'live-buffer.png'), full_page=True)
 
+        tab(page, 'Priorities')  # what the next training draw favours: log histogram by origin, shares, ESS over iterations
+        page.get_by_text('What the next training draw favours').wait_for(timeout=30_000)
+        page.get_by_text(re.compile(r'the draw of meta-iteration \d+: \d+ entries; policy pool \d+, effective size')).first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        assert page.locator('canvas').count() >= 3
+        page.screenshot(path=str(shots / 'live-priorities.png'), full_page=True)
+
         tab(page, 'Program diff')
         page.get_by_text(re.compile(r'iteration 2')).first.wait_for(timeout=30_000)
 

@@ -231,12 +231,12 @@ def test_grids_task_browser(lab, chrome, shots):
 
 
 def test_dashboard_chapter(lab, chrome, shots):
-    "21_dashboard: the Panel outputs render offline (grid pictures, Bokeh figures, the app's six tabs); a tab click redraws."
+    "21_dashboard: the Panel outputs render offline (grid pictures, Bokeh figures, the app's seven tabs); a tab click redraws."
     page, foreign = run_all(chrome, lab, '21_dashboard.ipynb')
     assert rendered_grids(page) >= 10, rendered_grids(page)
     assert page.locator('canvas').count() >= 3  # Bokeh figures (overview curves, buffer histogram)
     app = page.locator('.jp-OutputArea-output').filter(has=page.get_by_text('Program diff', exact=True)).last
-    for name in ('Overview', 'Tasks', 'Samples', 'Candidates', 'Buffer', 'Program diff'):
+    for name in ('Overview', 'Tasks', 'Samples', 'Candidates', 'Buffer', 'Priorities', 'Program diff'):
         assert app.get_by_text(name, exact=True).count() >= 1, name
     app.get_by_text(re.compile(r'iterations done: 2 / 3')).first.wait_for(timeout=30_000)
     app.scroll_into_view_if_needed()
