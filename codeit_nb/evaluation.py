@@ -35,7 +35,7 @@ EVAL_PRESETS = {
     'paper': EvalConfig(replace(LOOP_PRESETS['paper'], mode='eval', n_search_tasks=0, every_task=True, workers=8)),
 }
 
-# %% ../nbs/71_evaluation.ipynb #23c85476
+# %% ../nbs/71_evaluation.ipynb #d7130252
 def policy_programs(loop: Loop) -> list:
     "Programs executed by each committed meta-iteration of `loop` (distinct programs with `every_task`, else samples)."
     st = loop.store
@@ -61,8 +61,8 @@ def new_mutants(cfg: LoopConfig, # the loop configuration (its seed, mode and mu
     while len(out) < n and have:
         round_ += 1
         extra = replace(cfg, seed=cfg.seed + 7_000_003 * round_, mutation_samples=max(n - len(out), len(have)) * 2)
-        fresh = [(e.parent, e.program) for e in mutant_experiences(extra, have, solvers, train) if e.program not in seen]
-        for parent, prog in fresh:
+        for e in mutant_experiences(extra, have, solvers, train):
+            parent, prog = e.parent, e.program
             if prog in seen: continue
             seen.add(prog)
             out.append((len(out), parent, prog))
@@ -108,19 +108,38 @@ def write_curve(rows: list,  # `[{'programs', 'codeit_pass3', ..., 'mutation_pas
     fig.tight_layout()
     fig.savefig(out / 'curve.png', dpi=120)
 
-# %% ../nbs/71_evaluation.ipynb #3371e3d3
+# %% ../nbs/71_evaluation.ipynb #b281bd9e
 def _clock(path: Path, t0: float, c0: float) -> tuple:
     "Wall and CPU seconds of every invocation so far (this one's added to what `path` holds); written back."
     prev = json.loads(path.read_text()) if path.exists() else {'seconds': 0.0, 'cpu_seconds': 0.0}
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - c0
-    now = {'seconds': round(prev['seconds'] + time.perf_counter() - t0, 1), 'cpu_seconds': round(prev['cpu_seconds'] + cpu, 1)}
+    now = {'seconds': round(prev['seconds'] + time.perf_counter() - t0, 1), 'cpu_seconds': round(prev['cpu_seconds'] + _cpu_now() - c0, 1)}
     path.write_text(json.dumps(now))
     return now['seconds'], now['cpu_seconds']
 
 def _cpu_now() -> float:
+    "CPU seconds of this process and its finished children (the pool's workers once it is closed)."
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set) -> tuple:
+    "`(candidates by task, new mutants)` of the mutation-only arm: the seed mutants' (read from the CodeIt run) and up to `n` new ones' (run here, cached)."
+    cfg, search = loop.cfg, loop.search
+    extra = new_mutants(cfg, n, seed_programs)
+    evaluate_programs(sorted(extra, key=lambda p: (p[1], p[0])), out, 'evaluation', cfg.workers, progress=loop.progress,
+                      tasks=list(loop.tasks), engine=cfg.executor, address=cfg.ray_address)
+    mutation = {}  # `iteration`: the program's index among all the arm's mutants (the seed's first), for the curve
+    for c in baseline_candidates(loop.out / 'mutation', search): mutation.setdefault(c.task_id, []).append(replace(c, iteration=0))
+    for c in baseline_candidates(out, search): mutation.setdefault(c.task_id, []).append(replace(c, iteration=len(seed_programs) + c.iteration))
+    return mutation, len(extra)
+
+def _curve(codeit: dict, mutation: dict, marks: list, tasks: dict) -> list:
+    "Both arms' figures after the seed and each meta-iteration (`marks`: programs executed by then)."
+    rows = []
+    for k, m in enumerate(marks):
+        a, b = _scores(_upto(codeit, lambda c: c.iteration < k), tasks), _scores(_upto(mutation, lambda c: c.iteration < m), tasks)
+        rows.append({'programs': m, 'iteration': k - 1, **{f'codeit_{x}': a[x] for x in ('pass3', 'pass2', 'ever_found')},
+                     **{f'mutation_{x}': b[x] for x in ('pass3', 'pass2', 'ever_found')}})
+    return rows
 
 def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
                seed: int = 0,          # the seed of both arms
@@ -134,26 +153,11 @@ def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
     t0, c0 = time.perf_counter(), _cpu_now()
     loop = Loop(out / 'codeit', cfg, resume=(out / 'codeit' / 'run.db').exists(), progress=progress)
     loop.run()
-    tasks, search = loop.tasks, loop.search
-    seeds_ = seed_mutants(loop)
-    per_it = policy_programs(loop)
-    extra = new_mutants(cfg, sum(per_it), set(seeds_))
-    arm = out / 'mutation_only'
-    evaluate_programs(sorted(extra, key=lambda p: (p[1], p[0])), arm, 'evaluation', cfg.workers, progress=progress, tasks=list(tasks), engine=cfg.executor,
-                      address=cfg.ray_address)
-    seed_c = baseline_candidates(out / 'codeit' / 'mutation', search)
-    extra_c = [replace(c, iteration=len(seeds_) + c.iteration) for c in baseline_candidates(arm, search)]  # index among all mutants
-    mutation = {}
-    for c in seed_c: mutation.setdefault(c.task_id, []).append(replace(c, iteration=0))
-    for c in extra_c: mutation.setdefault(c.task_id, []).append(c)
-    codeit = loop.store.candidates()
+    tasks, seeds_, per_it, arm = loop.tasks, seed_mutants(loop), policy_programs(loop), out / 'mutation_only'
+    (mutation, n_extra), codeit = _mutation_arm(loop, arm, sum(per_it), set(seeds_)), loop.store.candidates()
     marks = [len(seeds_)]
     for n in per_it: marks.append(marks[-1] + n)
-    rows = []
-    for k, m in enumerate(marks):
-        a, b = _scores(_upto(codeit, lambda c: c.iteration < k), tasks), _scores(_upto(mutation, lambda c: c.iteration < m), tasks)
-        rows.append({'programs': m, 'iteration': k - 1, **{f'codeit_{x}': a[x] for x in ('pass3', 'pass2', 'ever_found')},
-                     **{f'mutation_{x}': b[x] for x in ('pass3', 'pass2', 'ever_found')}})
+    rows = _curve(codeit, mutation, marks, tasks)
     write_curve(rows, out, len(tasks), ec.reference)
     write_submission(mutation, tasks, arm)  # the CodeIt run wrote its own (`Loop.submit`)
     policy = _upto(codeit, lambda c: c.origin == 'policy')
@@ -166,7 +170,7 @@ def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
     loop.close()
     seconds, cpu = _clock(out / 'clock.json', t0, c0)
     return {'preset': preset, 'seed': seed, 'tasks': len(tasks), 'programs': marks[-1], 'seed_programs': len(seeds_),
-            'mutation_programs': len(seeds_) + len(extra), 'policy_programs': per_it,
+            'mutation_programs': len(seeds_) + n_extra, 'policy_programs': per_it,
             'mutation_only': mo, 'codeit': co, 'policy_only': po, 'pass3': co['pass3'], 'pass2': co['pass2'],
             'ever_found': co['ever_found'], 'codeit_minus_mutation': co['pass3'] - mo['pass3'],
             'policy_unique': sorted(set(po['solved']) - set(mo['solved'])),
