@@ -56,7 +56,7 @@ def relabel(task: Task,               # the task the sample ran on
     sim = sum(cell_similarity(o, p.output) for o, p in zip(outputs, task.train)) / len(task.train)
     return Experience(sample.program, task.id, origin, iteration, tuple(p.input for p in task.train), tuple(outputs), acc, sim)
 
-# %% ../nbs/17_replay.ipynb #b3e204d2
+# %% ../nbs/17_replay.ipynb #aef64a78
 @dataclass(frozen=True)
 class Priority:
     "How the priority (draw weight) of a policy experience is computed from its demonstration accuracy and other terms."
@@ -140,7 +140,7 @@ def draw_profile(self: ReplayBuffer, now: int = 0) -> dict:
     return {'pool': len(es), 'ess': round(float(1 / (p ** 2).sum()), 1), 'drawn_similarity': round(float(p @ sim), 4),
             'pool_similarity': round(float(sim.mean()), 4), 'drawn_lines': round(float(p @ lines), 2), 'pool_lines': round(float(lines.mean()), 2)}
 
-# %% ../nbs/17_replay.ipynb #0ed80f43
+# %% ../nbs/17_replay.ipynb #d4b65bf9
 @patch(cls_method=True)
 def from_entries(cls: ReplayBuffer, experiences, prio: Priority = Priority(), rules: BufferRules = BufferRules()) -> ReplayBuffer:
     "A buffer holding `experiences` (entries a buffer accepted once, e.g. read back from a run store) as they are."

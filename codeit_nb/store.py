@@ -397,7 +397,7 @@ def _synthetic_iteration(st: RunStore, i: int, iterations: int, per: int, tasks:
         st.add_checkpoint(i, f'ckpt/iter-{i:04d}')
     known.update(e.program for e in new)
 
-# %% ../nbs/18_store.ipynb #cfcccef9
+# %% ../nbs/18_store.ipynb #65dab7ad
 def synthetic_store(out,                      # run directory (created; a synthetic store there is continued)
                     n_samples: int = 100_000, # samples in all, spread evenly over iterations and tasks
                     n_tasks: int = 400,       # search tasks: the first `n_tasks` ARC-AGI-1 evaluation tasks
