@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 # %% auto #0
-__all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'CLIError', 'Command', 'arg', 'group', 'command', 'build_parser', 'main',
-           'task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
-           'baseline_cmd', 'run_cmd', 'results_cmd', 'score_cmd', 'export_cmd', 'pretrain_cmd', 'bench_dsl_cmd',
-           'bench_mutate_cmd', 'bench_policy_cmd', 'bench_sampling_cmd', 'bench_ray_cmd', 'bench_iteration_cmd',
-           'bench_replay_cmd', 'bench_fuzz_cmd', 'bench_learn_cmd', 'bench_eval_cmd', 'bench_ra3_cmd',
-           'bench_priority_cmd', 'bench_dashboard_cmd', 'dashboard_cmd']
+__all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'PBKDF2_ITERATIONS', 'MIN_PASSWORD', 'CLIError', 'Command', 'arg', 'group',
+           'command', 'build_parser', 'main', 'task_summary', 'data_info', 'data_show', 'exec_program',
+           'solvers_verify', 'solvers_stats', 'mutate_cmd', 'baseline_cmd', 'run_cmd', 'results_cmd', 'score_cmd',
+           'export_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd', 'bench_policy_cmd', 'bench_sampling_cmd',
+           'bench_ray_cmd', 'bench_iteration_cmd', 'bench_replay_cmd', 'bench_fuzz_cmd', 'bench_learn_cmd',
+           'bench_eval_cmd', 'bench_ra3_cmd', 'bench_priority_cmd', 'bench_dashboard_cmd', 'read_logins',
+           'dashboard_cmd', 'hash_password', 'check_password', 'check_login', 'plaintext_users', 'passwd_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -77,11 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
             parsers[path] = sub(path[:-1]).add_parser(path[-1], help=h, description=h)
         return parsers[path]
     for path in sorted(COMMANDS):
+        if path[:-1] in COMMANDS: continue  # a command under a command (`dashboard passwd`): `_parser_under` parses it
         cmd = COMMANDS[path]
         p = parser(path)
         for flags, kwargs in cmd.args: p.add_argument(*flags, **kwargs)
         p.set_defaults(_command=cmd)
     return root
+
+def _parser_under(argv: list):
+    "The parser of the command under a command that `argv` starts with (`dashboard passwd FILE USER`), and the rest of `argv`; else None."
+    path = tuple(argv[:2])
+    if len(path) < 2 or path not in COMMANDS or path[:1] not in COMMANDS: return None
+    cmd = COMMANDS[path]  # argparse cannot give one command (`dashboard DIR`) both a positional and subcommands
+    p = _Parser(prog='codeit ' + ' '.join(path), description=cmd.help)
+    for flags, kwargs in cmd.args: p.add_argument(*flags, **kwargs)
+    p.set_defaults(_command=cmd)
+    return p, argv[2:]
 
 # %% ../nbs/90_cli.ipynb #ceeaa8c6
 import os, shlex, signal, threading
@@ -130,8 +142,8 @@ def main(argv:list[str]|None=None # the arguments after `codeit`; default `sys.a
     args = None
     try:
         with _signals_raise():
-            parser = build_parser()
-            try: args, extra = parser.parse_known_args(argv)
+            parser, rest = _parser_under(argv) or (build_parser(), argv)
+            try: args, extra = parser.parse_known_args(rest)
             except SystemExit as e: return e.code or 0  # --help
             cmd = getattr(args, '_command', None)
             if extra: raise CLIError(f"unrecognized arguments: {' '.join(extra)} (see '{' '.join(('codeit',) + (cmd.path if cmd else ()))} --help')")
@@ -400,8 +412,12 @@ def run_cmd(args):
 def results_cmd(args):
     from pathlib import Path
     from codeit_nb.loop import results_table, format_results
+    from codeit_nb.store import RunStore
     import sqlite3
-    try: res = results_table(args.dir)
+    db = Path(args.dir) / 'run.db'
+    try:
+        if db.exists(): RunStore(db, readonly=True, check=True).close()  # a damaged store is refused, not read as a shorter run
+        res = results_table(args.dir)
     except (FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
     except sqlite3.DatabaseError as e: raise CLIError(f"{Path(args.dir) / 'run.db'}: not a readable run store ({e})") from None
     if args.json: print(json.dumps({k: v for k, v in res.items() if k != 'config'})); return 0
@@ -644,7 +660,7 @@ DASHBOARD_ARGS = (arg('dir', metavar='DIR', help='run directory (its run.db may 
                   arg('--address', default='127.0.0.1', help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface, which needs --basic-auth)'),
                   arg('--period', type=float, default=2.0, help='seconds between looks at the run (default 2)'),
                   arg('--show', action='store_true', help='open the page in a browser on this machine'),
-                  arg('--basic-auth', metavar='FILE', help='JSON file {"user": "password", ...}: the page asks for a login (required with an --address off loopback)'))  # the server's options: `codeit_nb.dashboard.main` parses them too
+                  arg('--basic-auth', metavar='FILE', help='JSON file {"user": "password hash", ...} written by `codeit dashboard passwd FILE USER`: the page asks for a login (required with an --address off loopback)'))  # the server's options: `codeit_nb.dashboard.main` parses them too
 
 def _command_line(args, specs) -> list:
     "The arguments that parse back to `args` under `specs` (`arg(...)`s): positionals, then every option."
@@ -656,16 +672,23 @@ def _command_line(args, specs) -> list:
         elif v is not None: out += [flags[0], str(v)]
     return out
 
-def _check_login_file(path) -> None:
-    "Refuse (CLIError) a `--basic-auth` file that is not a small JSON object of user names to non-empty passwords."
+def read_logins(path,            # a `--basic-auth` file: a JSON object of user names to password hashes (or passwords)
+                name: str | None = None # how messages name it (default `--basic-auth PATH`)
+               ) -> dict:
+    "The users of a login file and their entries, checked: `CLIError` (one line naming the file) unless it is a small JSON object of user names to hashes or passwords."
     import json, os, stat
+    name = name or f'--basic-auth {path}'
     try: st = os.stat(path)
-    except OSError as e: raise CLIError(f"--basic-auth {path}: {e.strerror}") from None
-    if not stat.S_ISREG(st.st_mode) or st.st_size > 1_000_000: raise CLIError(f"--basic-auth {path}: not a regular file under 1 MB")
+    except OSError as e: raise CLIError(f"{name}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > 1_000_000: raise CLIError(f"{name}: not a regular file under 1 MB")
     try: users = json.loads(open(path, encoding='utf-8').read())
     except (OSError, UnicodeDecodeError, ValueError): users = None
     if not (isinstance(users, dict) and users and all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in users.items())):
-        raise CLIError(f'--basic-auth {path}: must be a JSON object of user names to passwords, e.g. {{"me": "a long secret"}}')
+        raise CLIError(f'{name}: must be a JSON object of user names to passwords, e.g. {{"me": "a long secret"}}')
+    for u, entry in users.items():
+        try: _parse_hash(entry)
+        except ValueError as e: raise CLIError(f'{name}: user {u!r}: {e} (write one with: codeit dashboard passwd {path} USER)') from None
+    return users
 
 @command('dashboard', 'serve the live, read-only dashboard of a run directory in the browser (until Ctrl-C)', *DASHBOARD_ARGS)
 def dashboard_cmd(args):
@@ -679,10 +702,83 @@ def dashboard_cmd(args):
     except ValueError: loopback = False
     if not loopback and args.basic_auth is None:
         raise CLIError(f"--address {args.address}: listening off loopback needs --basic-auth FILE (a JSON file of user names to passwords)")
-    if args.basic_auth is not None: _check_login_file(args.basic_auth)
+    if args.basic_auth is not None: read_logins(args.basic_auth)
     try:
         with socket.socket(socket.AF_INET6 if ':' in args.address else socket.AF_INET) as s: s.bind((args.address, args.port))
     except OSError as e: raise CLIError(f"cannot listen on {args.address}:{args.port}: {e.strerror or e}") from None
     sys.stdout.flush(); sys.stderr.flush()
     argv = [sys.executable, '-c', 'from codeit_nb.dashboard import main; main()', *_command_line(args, DASHBOARD_ARGS)]
     os.execv(sys.executable, argv)  # this process becomes the server: nothing is left behind when it is killed
+
+# %% ../nbs/90_cli.ipynb #41fbfeaa
+import base64
+PBKDF2_ITERATIONS = 600_000  # of the hashes `codeit dashboard passwd` writes
+MIN_PASSWORD = 8             # characters: `codeit dashboard passwd` refuses shorter passwords
+_UNKNOWN_USER = f'pbkdf2_sha256${PBKDF2_ITERATIONS}${base64.b64encode(bytes(16)).decode()}${base64.b64encode(bytes(32)).decode()}'
+
+def hash_password(password: str,                    # the password
+                  salt: bytes | None = None,         # default: 16 random bytes
+                  iterations: int = PBKDF2_ITERATIONS
+                 ) -> str:
+    "A login file's entry for `password`: `pbkdf2_sha256$ITERATIONS$SALT$HASH` (salt and hash in base64)."
+    import hashlib, os
+    salt = os.urandom(16) if salt is None else salt
+    key = hashlib.pbkdf2_hmac('sha256', password.encode(), salt, iterations)
+    return f'pbkdf2_sha256${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}'
+
+def _parse_hash(entry: str) -> tuple | None:
+    "`(iterations, salt, hash)` of a `pbkdf2_sha256$...` entry; None for a password stored as it is; `ValueError` for a broken hash."
+    if not entry.startswith('pbkdf2_sha256$'): return None
+    try:
+        n, salt, key = entry.split('$')[1:]
+        n, salt, key = int(n), base64.b64decode(salt, validate=True), base64.b64decode(key, validate=True)
+    except ValueError: n, salt, key = 0, b'', b''  # (binascii.Error is a ValueError)
+    if not (1000 <= n <= 100_000_000 and len(salt) >= 8 and len(key) == 32): raise ValueError('not a valid pbkdf2_sha256 hash')
+    return n, salt, key
+
+def check_password(entry: str, # a login file's entry: a hash from `hash_password`, or a password stored as it is
+                   password: str
+                  ) -> bool:
+    "Whether `password` matches `entry`, compared in constant time."
+    import hashlib, hmac
+    h = _parse_hash(entry)
+    if h is None: return hmac.compare_digest(entry.encode(), password.encode())
+    n, salt, key = h
+    return hmac.compare_digest(hashlib.pbkdf2_hmac('sha256', password.encode(), salt, n), key)
+
+def check_login(users: dict, # from `read_logins`
+                user: str, password: str) -> bool:
+    "Whether `user` may log in with `password`; an unknown user costs a hash too (no faster answer tells who exists)."
+    if user not in users:
+        check_password(_UNKNOWN_USER, password)
+        return False
+    return check_password(users[user], password)
+
+def plaintext_users(users: dict) -> list:
+    "The users whose password a login file stores as it is (not hashed)."
+    return [u for u, entry in users.items() if _parse_hash(entry) is None]
+
+# %% ../nbs/90_cli.ipynb #010b3ff6
+@command('dashboard passwd', "store a salted hash of USER's password in the login file FILE (the password from stdin, or asked for)",
+         arg('file', metavar='FILE', help='the JSON login file of `codeit dashboard --basic-auth` (created if missing; other users are kept)'),
+         arg('user', metavar='USER', help='the user name'))
+def passwd_cmd(args):
+    import getpass, os, tempfile
+    from pathlib import Path
+    path = Path(args.file)
+    if not args.user.strip(): raise CLIError('USER: empty; name a user')
+    users = read_logins(path, str(path)) if path.exists() else {}
+    if sys.stdin.isatty():
+        password = getpass.getpass(f'password for {args.user}: ')
+        if getpass.getpass('again: ') != password: raise CLIError(f'the two passwords differ; {path} is unchanged')
+    else: password = sys.stdin.readline().rstrip('\r\n')
+    if len(password) < MIN_PASSWORD: raise CLIError(f'password: shorter than {MIN_PASSWORD} characters; {path} is unchanged')
+    users[args.user] = hash_password(password)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.')  # (mode 600)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f: f.write(json.dumps(users, indent=1) + '\n')
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    print(f'{path}: stored a salted hash of the password of {args.user} (pbkdf2_sha256)')

@@ -704,12 +704,61 @@ def _guard_hosts(server, hosts: list):
     router.rules.insert(0, router.process_rule(Rule(_ForeignHost(hosts), _Refused)))
 
 # %% ../nbs/21_dashboard.ipynb #7e7f9c2e
-def _login_template(dest: Path) -> str:
-    "Panel's basic-auth login page with its pictures served locally, written to `dest`; returns its path."
+def _login_page():
+    "Panel's basic-auth login page (a jinja template) with its pictures served locally."
     from panel.auth import BASIC_LOGIN_TEMPLATE  # a jinja template; its source is the file Panel ships
     src = Path(BASIC_LOGIN_TEMPLATE.filename).read_text(encoding='utf-8')
-    dest.write_text(src.replace('{{ PANEL_CDN }}', '/static/extensions/panel/'), encoding='utf-8')
-    return str(dest)
+    return BASIC_LOGIN_TEMPLATE.environment.from_string(src.replace('{{ PANEL_CDN }}', '/static/extensions/panel/'))
+
+# %% ../nbs/21_dashboard.ipynb #0ad2de45
+import asyncio
+from panel.auth import BasicAuthProvider, BasicLoginHandler
+from .cli import CLIError, check_login, plaintext_users, read_logins
+
+class _Attempts:
+    "Logins by source address: one at a time each, and the wait after a wrong one (`step` s per wrong one in a row, at most `most`)."
+    def __init__(self, step: float = 1.0, most: float = 10.0): self.step, self.most, self.wrong, self.locks = step, most, {}, {}
+    def lock(self, addr: str) -> asyncio.Lock: return self.locks.setdefault(addr, asyncio.Lock())
+    def failed(self, addr: str) -> float:
+        "Count a wrong login from `addr`; the seconds to wait before answering it."
+        n = self.wrong[addr] = self.wrong.get(addr, 0) + 1
+        return min(self.step * n, self.most)
+    def passed(self, addr: str): self.wrong.pop(addr, None)
+
+class _LoginHandler(BasicLoginHandler):
+    "Panel's login form, judged against the `users` loaded at start; a wrong login is answered after `attempts`' wait."
+    users, attempts, _judged = {}, None, False  # (`users` and `attempts`: set on the subclass `_LoginProvider` makes)
+    async def post(self):
+        user, password, addr = self.get_argument('username', ''), self.get_argument('password', ''), self.request.remote_ip
+        async with self.attempts.lock(addr):
+            self._judged = await asyncio.get_running_loop().run_in_executor(None, check_login, self.users, user, password)
+            if self._judged: self.attempts.passed(addr)
+            else: await asyncio.sleep(self.attempts.failed(addr))
+        super().post()  # Panel's: the signed cookie and the way on, or back to the form, as `_validate` says
+    def _validate(self, username, password): return self._judged
+
+class _LoginProvider(BasicAuthProvider):
+    "Panel's basic-auth pages, with logins judged against `users` (from `read_logins`), held in memory."
+    def __init__(self, users: dict, attempts: _Attempts | None = None):
+        page = _login_page()
+        self._handler = type('Login', (_LoginHandler,), dict(users=dict(users), attempts=attempts or _Attempts(),
+                                                             _login_template=page, _login_endpoint='/login'))
+        super().__init__(login_endpoint='/login')  # (Bokeh's `__init__` looks at `login_handler`)
+        self._login_template = page
+    @property
+    def login_handler(self): return self._handler
+
+def _logins(basic_auth) -> dict | None:
+    "The users of the login file `basic_auth` (None: no login), read once, now; `ValueError` (one line) for a bad file."
+    if not basic_auth: return None
+    try: return read_logins(basic_auth)
+    except CLIError as e: raise ValueError(str(e)) from None
+
+def _plaintext_warning(basic_auth, users) -> str | None:
+    "The line that warns of passwords stored as they are in the login file, if any are."
+    plain = plaintext_users(users or {})
+    if plain: return (f'codeit: warning: --basic-auth {basic_auth}: the password of {", ".join(plain)} is stored as it is; '
+                      f'store a salted hash instead with: codeit dashboard passwd {basic_auth} USER')
 
 # %% ../nbs/21_dashboard.ipynb #d38b6782
 def app(run_dir, period: float = 2.0):
@@ -735,20 +784,17 @@ class Serving:
     def __repr__(self): return f"Serving({self.url!r}, {'running' if self.thread.is_alive() else 'stopped'})"
 
 # %% ../nbs/21_dashboard.ipynb #dbdcbd26
-def _server(run_dir, port, address, period, show, basic_auth, loop):
-    "The Bokeh server of the dashboard (listening, not started), guarded by host name, with basic auth if given."
+def _server(run_dir, port, address, period, show, users, loop):
+    "The Bokeh server of the dashboard (listening, not started), guarded by host name, asking for a login of `users` if given."
     from panel.io.server import get_server
-    if not is_loopback(address) and not basic_auth:
+    if not is_loopback(address) and not users:
         raise ValueError(f'--address {address}: listening off loopback needs --basic-auth FILE (a JSON file of user names to passwords)')
     hosts = allowed_hosts(address)
     if port == 0:  # a free port now: the websocket origins name it
         with socket.socket(socket.AF_INET6 if ':' in address else socket.AF_INET) as s:
             s.bind((address, 0))
             port = s.getsockname()[1]
-    auth = {}
-    if basic_auth:
-        d = Path(tempfile.mkdtemp(prefix='codeit-login-'))
-        auth = dict(basic_auth=str(basic_auth), cookie_secret=secrets.token_urlsafe(32), login_template=_login_template(d / 'login.html'))
+    auth = dict(auth_provider=_LoginProvider(users), cookie_secret=secrets.token_urlsafe(32)) if users else {}
     server = get_server(lambda: app(run_dir, period), port=port, address=address, loop=loop, show=show, start=False,
                         websocket_origin=[f'{h}:{port}' for h in hosts if ':' not in h],  # (Bokeh cannot name IPv6 origins)
                         title=f'CodeIt run {Path(run_dir).name}', **auth)
@@ -760,15 +806,17 @@ def serve(run_dir,                    # the run directory
           address: str = '127.0.0.1', # address to listen on ('0.0.0.0': every interface, which needs `basic_auth`)
           period: float = 2.0,        # seconds between looks at the run
           show: bool = False,         # open a browser
-          basic_auth=None,            # a JSON file {user: password} the page asks a login of (required off loopback)
+          basic_auth=None,            # a login file {user: password hash} (`codeit dashboard passwd`), read once now: the page asks for a login (required off loopback)
           block: bool = True          # serve until interrupted; False: serve from a thread and return a `Serving` handle
          ):
     "Serve the dashboard of `run_dir` at http://address:port/: until Ctrl-C or SIGTERM, or (`block=False`) until the handle's `stop()`."
+    users = _logins(basic_auth)  # read once: the logins of the whole serving
     if block:
         from tornado.ioloop import IOLoop
         loop = IOLoop.current()
-        server = _server(run_dir, port, address, period, show, basic_auth, loop)
+        server = _server(run_dir, port, address, period, show, users, loop)
         print(banner(run_dir, address, server.port, basic_auth), flush=True)
+        if warning := _plaintext_warning(basic_auth, users): print(warning, file=sys.stderr, flush=True)
         old = signal.signal(signal.SIGTERM, lambda *_: loop.asyncio_loop.call_soon_threadsafe(loop.stop))
         server.start()
         try: loop.start()
@@ -783,7 +831,7 @@ def serve(run_dir,                    # the run directory
         from tornado.ioloop import IOLoop
         asyncio.set_event_loop(asyncio.new_event_loop())
         loop = IOLoop.current()
-        try: box['server'] = server = _server(run_dir, port, address, period, show, basic_auth, loop)
+        try: box['server'] = server = _server(run_dir, port, address, period, show, users, loop)
         except BaseException as e:
             box['error'] = e
             ready.set()

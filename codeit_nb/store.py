@@ -12,7 +12,8 @@ from .scoring import Candidate, answers, rank_key, solves_test, sample_stats
 from .replay import Experience
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ITERATION_METRICS', 'StoreVersionError', 'RunStore', 'synthetic_store']
+__all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ITERATION_METRICS', 'StoreVersionError', 'StoreDamagedError', 'RunStore',
+           'synthetic_store']
 
 # %% ../nbs/18_store.ipynb #b18c4552
 SCHEMA_VERSION = 4  # bump when a table changes; stores of another version are refused (unless `_UPGRADES` says how)
@@ -46,13 +47,24 @@ ITERATION_METRICS = ('samples', 'cumulative', 'policy_only', 'solved_cumulative'
 class StoreVersionError(ValueError):
     "A run store written with another schema version."
 
+class StoreDamagedError(ValueError):
+    "A run store SQLite finds damaged (`PRAGMA quick_check`), or one without a table of its schema."
+
+def _tables(version: int) -> set:
+    "The tables a store of schema `version` has (every one of them is created in the transaction that sets the version)."
+    return {t for t in ('meta', 'steps', 'tasks', 'iterations', 'samples', 'buffer', 'candidates', 'checkpoints', 'latents')
+            if version >= 3 or t != 'latents'}
+
 def _grids(gs) -> str: return json.dumps([None if g is None else [list(r) for r in g] for g in gs])
 def _tuple_grids(s: str) -> tuple: return tuple(None if g is None else tuple(map(tuple, g)) for g in json.loads(s))
 
 # %% ../nbs/18_store.ipynb #c2f66834
 class RunStore:
     "The SQLite store of one run, and the only code that reads or writes its tables: the loop writes, readers open it read-only."
-    def __init__(self, path, readonly: bool = False):
+    def __init__(self, path,
+                 readonly: bool = False, # open it read-only (any number of readers, beside one writer)
+                 check: bool = False     # a reader: refuse a damaged store (`quick_check`, a read of the whole file); a writer always does
+                ):
         self.path, self.readonly = Path(path), readonly
         if readonly:
             if not self.path.exists(): raise FileNotFoundError(f'{self.path}: no run store there')
@@ -62,9 +74,11 @@ class RunStore:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute('PRAGMA journal_mode=WAL')
             self.db.execute('PRAGMA synchronous=NORMAL')
+            self.quick_check()  # nothing is written into a damaged store
             if self.db.execute('SELECT count(*) FROM sqlite_master').fetchone()[0] == 0: self._create()
         self.db.row_factory = sqlite3.Row
         self._check_version()
+        if readonly and check: self.quick_check()
 
     def _uri(self) -> str:
         "The read-only URI of the store; in a directory it cannot write (where SQLite cannot make the WAL index), an immutable one."
@@ -83,6 +97,22 @@ class RunStore:
             self.db.close()
             raise StoreVersionError(f'{self.path}: a run store of schema version {v}; this codeit_nb reads version '
                                     f'{SCHEMA_VERSION} (start a new run, or use the codeit_nb that wrote it)')
+        missing = sorted(_tables(v) - {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}) if v else []
+        if missing:  # not a store being created (its tables come with its version, in one transaction): a damaged one
+            self.db.close()
+            what = f'table {missing[0]} is' if len(missing) == 1 else f'tables {", ".join(missing)} are'
+            raise StoreDamagedError(f'{self.path}: damaged: {what} missing (a run store of schema version {v} has '
+                                    f'{", ".join(sorted(_tables(v)))})')
+
+    def quick_check(self):
+        "Refuse a damaged store: `StoreDamagedError('PATH: damaged (quick_check: ...)')` when SQLite's `PRAGMA quick_check` finds a fault."
+        try: faults = [r[0] for r in self.db.execute('PRAGMA quick_check(3)')]
+        except sqlite3.DatabaseError as e:
+            if type(e) is not sqlite3.DatabaseError: raise  # busy, locked, I/O: not a judgement of the file
+            faults = [str(e)]  # 'database disk image is malformed'
+        if faults != ['ok']:
+            self.db.close()
+            raise StoreDamagedError(f"{self.path}: damaged (quick_check: {' '.join('; '.join(faults).split())[:300]})")
 
     @contextmanager
     def transaction(self):
