@@ -94,10 +94,10 @@ def test_dashboard_and_results_agree_on_solved(tmp_path, codeit):
     wrong = lambda t: tuple(p.input for p in t.test)
     cands = [  # a: only the mutation baseline's candidate (stored at seeding, iteration -1) is right
              Candidate(a.id, 'O = vmirror(I)', 1.0, 1, right(a), 'mutation', -1), Candidate(a.id, 'O = hmirror(I)', 0.5, 1, wrong(a), 'policy', 0),
-             # b: right, but ranked fourth: not solved at pass@3
-             *[Candidate(b.id, f'O = rot{k}(I)', 1.0, 1, wrong(b), 'policy', 0) for k in (90, 180, 270)],
+             # b: right, but its answer ranked fourth, after three different wrong answers: not solved at pass@3
+             *[Candidate(b.id, f'O = rot{k}(I)', 1.0, 1, tuple(((k // 90,),) for _ in b.test), 'policy', 0) for k in (90, 180, 270)],
              Candidate(b.id, 'O = dmirror(I)', 0.75, 1, right(b), 'policy', 1),
-             # c: right and ranked third, after two shorter programs of the same accuracy (rank_key: accuracy, lines, text)
+             # c: right and its answer second, after the wrong one two shorter programs of the same accuracy give (votes)
              Candidate(c.id, 'O = rot90(I)', 0.5, 1, wrong(c), 'policy', 0), Candidate(c.id, 'O = rot180(I)', 0.5, 1, wrong(c), 'mutation', -1),
              Candidate(c.id, 'x1 = rot90(I)\nO = rot90(x1)', 0.5, 2, right(c), 'policy', 1),
              Candidate(c.id, 'x1 = rot270(I)\nO = dmirror(x1)', 0.25, 2, wrong(c), 'policy', 1),
