@@ -70,7 +70,7 @@ def new_mutants(cfg: LoopConfig, # the loop configuration (its seed, mode and mu
         if round_ > 50: break  # the solvers' mutants are exhausted: fewer than asked (said in the figures)
     return out
 
-# %% ../nbs/71_evaluation.ipynb #faedadb8
+# %% ../nbs/71_evaluation.ipynb #dbeed20b
 def _scores(cands: dict, tasks: dict) -> dict:
     "The figures of one set of candidates (`pass3_programs`: pass@3 had the top three programs been submitted, the old rule)."
     p3 = pass_at_k(cands, tasks)
@@ -93,7 +93,7 @@ def write_curve(rows: list,  # `[{'programs', 'codeit_pass3', ..., 'mutation_pas
     import matplotlib
     matplotlib.use('Agg')
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(6.4, 3.8))
+    fig = Figure(figsize=(9.0, 3.8))
     ax = fig.subplots()
     xs, pct = [r['programs'] for r in rows], lambda k: [100 * r[k] / n_tasks for r in rows]
     ax.plot(xs, pct('codeit_pass3'), marker='o', ms=3, c='C0', label='CodeIt, submitted (pass@3)')
