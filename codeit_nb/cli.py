@@ -476,7 +476,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #7d62d156
+# %% ../nbs/90_cli.ipynb #10d36b7d
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -587,11 +587,14 @@ def bench_fuzz_cmd(args):
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_learn_cmd(args):
     from codeit_nb.learning import LEARN_PRESETS, bench_learn
-    if args.preset not in LEARN_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(LEARN_PRESETS)})")
-    try: r = bench_learn(args.preset, args.seed, args.out, progress=not args.json)
+    _one_seed(args, LEARN_PRESETS, bench_learn)
+
+def _one_seed(args, presets: dict, bench, hide: tuple = ()):
+    "Run `bench(preset, seed, out, progress)` for `args`; print its result as JSON (`--json`) or a line a figure (but `hide`)."
+    if args.preset not in presets: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(presets)})")
+    try: r = bench(args.preset, args.seed, args.out, progress=not args.json)
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
-    if args.json: print(json.dumps(r)); return 0
-    print('\n'.join(f'{k}: {v}' for k, v in r.items()))
+    print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items() if k not in hide))
 
 @command('bench eval', 'the headline: CodeIt beside mutation alone on the 400 ARC-AGI-1 evaluation tasks, at equal programs',
          arg('--preset', default='cpu', help='micro (tests), cpu (about 1.5 h on 2 cores), gpu, paper'),
@@ -600,11 +603,7 @@ def bench_learn_cmd(args):
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_eval_cmd(args):
     from codeit_nb.evaluation import EVAL_PRESETS, bench_eval
-    if args.preset not in EVAL_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(EVAL_PRESETS)})")
-    try: r = bench_eval(args.preset, args.seed, args.out, progress=not args.json)
-    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
-    if args.json: print(json.dumps(r)); return 0
-    print('\n'.join(f'{k}: {v}' for k, v in r.items() if k != 'curve'))
+    _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',))
 
 def _over_seeds(args, one, summary):
     "Run `one(seed, out, base)` for each `--seed` (`{seed}` in `--out`/`--base` filled in); print its result, or every result and `summary(results)`."

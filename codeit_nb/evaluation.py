@@ -70,7 +70,7 @@ def new_mutants(cfg: LoopConfig, # the loop configuration (its seed, mode and mu
         if round_ > 50: break  # the solvers' mutants are exhausted: fewer than asked (said in the figures)
     return out
 
-# %% ../nbs/71_evaluation.ipynb #dbeed20b
+# %% ../nbs/71_evaluation.ipynb #ceb7a765
 def _scores(cands: dict, tasks: dict) -> dict:
     "The figures of one set of candidates (`pass3_programs`: pass@3 had the top three programs been submitted, the old rule)."
     p3 = pass_at_k(cands, tasks)

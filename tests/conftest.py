@@ -13,6 +13,13 @@ def codeit_exe() -> str:
     return str(exe) if exe.exists() else shutil.which('codeit')
 
 
+def one_line_error(r, *parts):
+    "Assert that the finished `codeit` process `r` exited 2 with one line `codeit: error: ...` holding every one of `parts`."
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.startswith('codeit: error: ') and r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr, r.stderr
+    for p in parts: assert str(p) in r.stderr, (p, r.stderr)
+
+
 @pytest.fixture
 def codeit():
     "Run `codeit ARGS...` as a subprocess; returns the CompletedProcess (text mode)."

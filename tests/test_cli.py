@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+from conftest import one_line_error
+
 
 def test_data_info_json(codeit):
     r = codeit('data', 'info', '--json')
@@ -78,14 +80,10 @@ import fcntl, os, shutil, subprocess
 from pathlib import Path
 
 
-def _one_line_error(r, *names):
-    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
-    assert r.stderr.startswith('codeit: error: ') and r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr, r.stderr
-    for n in names: assert n in r.stderr, (n, r.stderr)
 
 
 def test_data_show_unknown_picture_format(codeit, tmp_path):
-    _one_line_error(codeit('data', 'show', '007bbfb7', '--out', tmp_path / 'x.weird'), 'x.weird', 'picture formats')
+    one_line_error(codeit('data', 'show', '007bbfb7', '--out', tmp_path / 'x.weird'), 'x.weird', 'picture formats')
     assert list(tmp_path.iterdir()) == []
 
 
@@ -97,9 +95,9 @@ def test_data_show_into_a_folder_prints_the_real_path(codeit, tmp_path):
 
 def test_bad_setting_does_not_poison_the_directory(codeit, tmp_path):
     out = tmp_path / 'run'
-    _one_line_error(codeit('run', '--preset', 'micro', '--out', out, '--set', 'threads=0'), 'threads=0', '1 to 256')
+    one_line_error(codeit('run', '--preset', 'micro', '--out', out, '--set', 'threads=0'), 'threads=0', '1 to 256')
     assert not (out / 'run.db').exists()
-    _one_line_error(codeit('run', '--resume', '--out', out), 'no run to resume', 'no run was started there')
+    one_line_error(codeit('run', '--resume', '--out', out), 'no run to resume', 'no run was started there')
     r = codeit('run', '--preset', 'micro', '--out', out, '--set', 'iterations=0', 'no_pretrain=true', 'mutation_candidates=false', '--json')
     assert r.returncode == 0, r.stderr  # a fresh start works
 
@@ -123,7 +121,7 @@ def test_second_writer_refused_naming_the_pid(codeit, tmp_path):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); (out / '.lock').write_text(str(os.getpid()))
         r = codeit('run', '--resume', '--out', out)
         assert r.stderr == f'codeit: error: {out} is being written by pid {os.getpid()}\n' and r.returncode == 2
-        _one_line_error(codeit('run', '--resume', '--out', out, '--check'), f'pid {os.getpid()}')
+        one_line_error(codeit('run', '--resume', '--out', out, '--check'), f'pid {os.getpid()}')
         assert codeit('results', out).returncode == 0  # readers do not take the lock
     finally: os.close(fd)
 
@@ -140,4 +138,4 @@ def test_results_of_a_read_only_run_directory(codeit, tmp_path):
         r = codeit('results', ro, '--out', tmp_path / 'elsewhere.png')
         assert r.returncode == 0 and (tmp_path / 'elsewhere.png').stat().st_size > 1000, r.stderr
     finally: subprocess.run(['umount', str(ro)])
-    _one_line_error(codeit('results', out, '--out', tmp_path / 'plot.weird'), 'plot.weird', '.png')
+    one_line_error(codeit('results', out, '--out', tmp_path / 'plot.weird'), 'plot.weird', '.png')

@@ -3,11 +3,9 @@ import json, os
 
 import pytest
 
+from conftest import one_line_error
 
-def _one_line_error(r, *parts):
-    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
-    assert r.stdout == '' and r.stderr.startswith('codeit: error: ') and r.stderr.count('\n') == 1, r.stderr
-    for p in parts: assert p in r.stderr, (p, r.stderr)
+
 
 
 @pytest.fixture(scope='module')
@@ -38,13 +36,13 @@ def test_export_round_trip(codeit, pretrained, tmp_path):
 
 
 def test_export_bad_input(codeit, pretrained, tmp_path):
-    _one_line_error(codeit('export', tmp_path / 'none', '--policy', tmp_path / 'p'), 'none: no run there')
-    _one_line_error(codeit('export', pretrained), 'name --policy OUT, --data OUT or both')
+    one_line_error(codeit('export', tmp_path / 'none', '--policy', tmp_path / 'p'), 'none: no run there')
+    one_line_error(codeit('export', pretrained), 'name --policy OUT, --data OUT or both')
     (tmp_path / 'full').mkdir(); (tmp_path / 'full' / 'x').write_text('keep')
-    _one_line_error(codeit('export', pretrained, '--data', tmp_path / 'full'), 'full: exists and is not an empty directory')
+    one_line_error(codeit('export', pretrained, '--data', tmp_path / 'full'), 'full: exists and is not an empty directory')
     assert (tmp_path / 'full' / 'x').read_text() == 'keep'
     os.symlink(tmp_path / 'elsewhere', tmp_path / 'link')
-    _one_line_error(codeit('export', pretrained, '--policy', tmp_path / 'link'), 'link: a symbolic link')
+    one_line_error(codeit('export', pretrained, '--policy', tmp_path / 'link'), 'link: a symbolic link')
     assert not (tmp_path / 'elsewhere').exists()
-    _one_line_error(codeit('run', '--preset', 'micro', '--out', tmp_path / 'r', '--set', f"policy.init={tmp_path / 'none'}"),
+    one_line_error(codeit('run', '--preset', 'micro', '--out', tmp_path / 'r', '--set', f"policy.init={tmp_path / 'none'}"),
                     f"policy.init={tmp_path / 'none'}: cannot load it")

@@ -9,15 +9,11 @@ from contextlib import closing
 
 import pytest
 
-from conftest import codeit_exe
+from conftest import codeit_exe, one_line_error
 
 FAST = ('--set', 'iterations=0', 'no_pretrain=true', 'mutation_candidates=false')  # a run that stops after seeding the buffer
 
 
-def _one_line_error(r, *words):
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    assert r.stderr.startswith('codeit: error: ') and r.stderr.count('\n') == 1 and 'Traceback' not in r.stderr, r.stderr
-    for w in words: assert w in r.stderr, r.stderr
 
 
 def test_lock_symlink_is_never_written_through(codeit, tmp_path):
@@ -25,13 +21,13 @@ def test_lock_symlink_is_never_written_through(codeit, tmp_path):
     out.mkdir()
     victim.write_text('precious\n')
     (out / '.lock').symlink_to(victim)
-    _one_line_error(codeit('run', '--preset', 'micro', '--out', out, *FAST), f"{out / '.lock'}")
+    one_line_error(codeit('run', '--preset', 'micro', '--out', out, *FAST), f"{out / '.lock'}")
     assert victim.read_text() == 'precious\n' and not (out / 'run.db').exists()
     (out / '.lock').unlink()
     assert codeit('run', '--preset', 'micro', '--out', out, *FAST).returncode == 0  # the run, then a link planted in it
     (out / '.lock').unlink()
     (out / '.lock').symlink_to(victim)
-    _one_line_error(codeit('run', '--resume', '--out', out), f"{out / '.lock'}")
+    one_line_error(codeit('run', '--resume', '--out', out), f"{out / '.lock'}")
     assert victim.read_text() == 'precious\n'
 
 
@@ -44,7 +40,7 @@ def test_removing_the_lock_file_admits_no_second_writer(codeit, tmp_path):
         os.remove(out / '.lock')
         with pytest.raises(RunBusyError, match='is being written by pid'): writer_lock(out)
         assert writer_pid(out) is not None
-        _one_line_error(codeit('run', '--resume', '--out', out), f'{out} is being written by pid')  # another process too
+        one_line_error(codeit('run', '--resume', '--out', out), f'{out} is being written by pid')  # another process too
     finally: lp.close()
     writer_lock(out).close()  # let go: free again
 
@@ -61,7 +57,7 @@ def test_removing_the_lock_file_admits_no_second_writer(codeit, tmp_path):
 ])
 def test_empty_out_is_refused(codeit, tmp_path, args):
     r = codeit(*args, '--out', '', cwd=tmp_path)  # `--out "$OUT"` with OUT unset
-    _one_line_error(r)
+    one_line_error(r)
     assert r.stderr == 'codeit: error: --out: empty; name a directory\n'
     assert list(tmp_path.iterdir()) == []  # nothing written in the current directory
 

@@ -3,13 +3,11 @@ import json
 
 import pytest
 
+from conftest import one_line_error
+
 from codeit_nb.data import arc1
 
 
-def _one_line_error(r, *parts):
-    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
-    assert r.stdout == '' and r.stderr.startswith('codeit: error: ') and r.stderr.count('\n') == 1, r.stderr
-    for p in parts: assert p in r.stderr, (p, r.stderr)
 
 
 @pytest.fixture(scope='module')
@@ -74,14 +72,14 @@ def test_hand_made_submission(codeit, tmp_path):
 def test_malformed_submission_is_one_line(codeit, tmp_path, content, parts):
     f = tmp_path / 'bad.json'
     f.write_text(content)
-    _one_line_error(codeit('score', f), str(f), *parts)
+    one_line_error(codeit('score', f), str(f), *parts)
 
 
 def test_score_bad_arguments(codeit, tmp_path):
-    _one_line_error(codeit('score', tmp_path / 'none.json'), 'none.json', 'cannot read it')
+    one_line_error(codeit('score', tmp_path / 'none.json'), 'none.json', 'cannot read it')
     (tmp_path / 's.json').write_text('{}')
-    _one_line_error(codeit('score', tmp_path / 's.json', '--tasks', 'arc9/x'), "'arc9/x': not a task set")
-    _one_line_error(codeit('bench', 'eval', '--preset', 'huge'), "unknown preset 'huge'")
+    one_line_error(codeit('score', tmp_path / 's.json', '--tasks', 'arc9/x'), "'arc9/x': not a task set")
+    one_line_error(codeit('bench', 'eval', '--preset', 'huge'), "unknown preset 'huge'")
 
 
 def test_the_baseline_writes_a_submission_that_scores_as_it_says(codeit, tmp_path):
