@@ -56,7 +56,7 @@ def chromium():
         b.close()
 
 
-STATUS = r'iterations done: (\d+) / \d+ · samples: (\d+) · buffer: \d+ · candidates: \d+ · solved \(pass@3\): (\d+) / (\d+)'
+STATUS = r'iterations done: (\d+) / \d+ · samples: (\d+) · buffer: \d+ · candidates: \d+ · submitted, solved \(pass@3\): (\d+) / (\d+)'
 
 
 def status_numbers(page) -> tuple:
