@@ -505,7 +505,7 @@ class BufferView(View):
         label = 'now' if upto is None else f'as of iteration {html.escape(v)}'
         self.counts.object = CSS + f'<span class="muted">buffer {label}:</span> ' + ' · '.join(f'{o}: {sum(h[o])}' for o in ORIGINS)
 
-# %% ../nbs/21_dashboard.ipynb #78430882
+# %% ../nbs/21_dashboard.ipynb #1971f959
 class PriorityView(View):
     "The next draw's weights by origin (log histogram), shares of the draw, policy ESS against pool size, and both over iterations."
     title = 'Priorities'
@@ -523,7 +523,7 @@ class PriorityView(View):
         self.share, self.share_src = _figure('share of each training draw by origin', 'meta-iteration whose training draws', '% of the draw', COLOURS)
         self.ess, self.ess_src = _figure('policy pool: entries and effective size (ESS) of its draw', 'meta-iteration whose training draws',
                                          'entries', {'pool': '#2ca02c', 'ESS': '#17becf'})
-        for f in (self.share, self.ess): f.xaxis.ticker.desired_num_ticks, f.xaxis.ticker.num_minor_ticks = 6, 0
+        for f in (self.share, self.ess): f.xaxis.ticker.min_interval, f.xaxis.ticker.num_minor_ticks = 1, 0  # whole iterations
         self.table = pn.pane.HTML('')
         self.layout[:] = [pn.pane.Markdown('#### What the next training draw favours'), self.upto,
                           pn.Row(pn.pane.Bokeh(self.hist), self.table), pn.Row(pn.pane.Bokeh(self.share), pn.pane.Bokeh(self.ess))]
