@@ -505,7 +505,7 @@ class BufferView(View):
         label = 'now' if upto is None else f'as of iteration {html.escape(v)}'
         self.counts.object = CSS + f'<span class="muted">buffer {label}:</span> ' + ' · '.join(f'{o}: {sum(h[o])}' for o in ORIGINS)
 
-# %% ../nbs/21_dashboard.ipynb #1971f959
+# %% ../nbs/21_dashboard.ipynb #5ce8124c
 class PriorityView(View):
     "The next draw's weights by origin (log histogram), shares of the draw, policy ESS against pool size, and both over iterations."
     title = 'Priorities'
@@ -529,7 +529,8 @@ class PriorityView(View):
                           pn.Row(pn.pane.Bokeh(self.hist), self.table), pn.Row(pn.pane.Bokeh(self.share), pn.pane.Bokeh(self.ess))]
 
     def draw(self):
-        hist = draw_history(self.r)
+        if getattr(self, '_generation', None) != self.r.generation: self._known, self._generation = {}, self.r.generation  # another run
+        hist = draw_history(self.r, self._known)
         its = [h['iteration'] for h in hist]
         self.upto.options = ['latest'] + [('seed' if i == 0 else str(i - 1)) for i in its]
         self.share_src.data = {'x': its, **{o: [100 * h['share'].get(o, 0.0) for h in hist] for o in ORIGINS}}

@@ -229,7 +229,7 @@ def means(self: DemoAccuracyTally) -> dict:
             out[o].append(s / n if n else None)
     return out
 
-# %% ../nbs/20_run_view.ipynb #c2b20de9
+# %% ../nbs/20_run_view.ipynb #cb7c38ce
 DRAW_BINS = tuple(round(-4 + 0.5 * k, 1) for k in range(14))  # log10 edges of expected draws per entry: 1e-4 ... 1e2.5
 
 def _buffer_as_of(r: RunReader, upto: int | None) -> tuple:
@@ -260,10 +260,16 @@ def draw_weights(r: RunReader, upto: int | None = None) -> dict:
     return {'iteration': now, 'drawn': round(total), 'entries': entries, 'share': share, 'hist': hist, 'edges': list(DRAW_BINS),
             'policy_pool': prof['pool'], 'policy_ess': prof.get('ess', 0.0)}
 
-def draw_history(r: RunReader) -> list:
-    "`draw_weights` of the buffer as of the seed and each finished iteration, without the histograms."
-    its = [-1] + [it['iteration'] for it in r.store.iterations()]
-    return [{k: v for k, v in draw_weights(r, i).items() if k not in ('hist', 'edges')} for i in its]
+def draw_history(r: RunReader,
+                 known: dict | None = None # `{buffer as of iteration: summary}` from an earlier call: reused, and filled in
+                ) -> list:
+    "`draw_weights` of the buffer as of the seed and each finished iteration, without the histograms (a finished one never changes)."
+    known, out = {} if known is None else known, []
+    for i in [-1] + [it['iteration'] for it in r.store.iterations()]:
+        summary = known.get(i) or {k: v for k, v in draw_weights(r, i).items() if k not in ('hist', 'edges')}
+        if i >= 0 or r.store.done(-1, 'seed'): known[i] = summary  # the seed's buffer is final once the seed step committed
+        out.append(summary)
+    return out
 
 # %% ../nbs/20_run_view.ipynb #640d4df7
 def best_programs(r: RunReader,
