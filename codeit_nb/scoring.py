@@ -43,7 +43,7 @@ def solves_test(c: Candidate, task: Task) -> bool:
     "Whether candidate `c` gets every test output of `task` right."
     return all(o is not None and o == p.output for o, p in zip(c.test_outputs, task.test)) and len(c.test_outputs) == len(task.test)
 
-# %% ../nbs/10_scoring.ipynb #3b9992d4
+# %% ../nbs/10_scoring.ipynb #ab1db163
 @dataclass(frozen=True)
 class Answer:
     "One distinct set of test outputs that candidates of a task produce: what a submission would attempt."
@@ -63,8 +63,11 @@ def answers(cands) -> list:
     for c in cands:
         progs = groups.setdefault(c.test_outputs, {})
         if c.program not in progs or rank_key(c) < rank_key(progs[c.program]): progs[c.program] = c
-    out = [Answer(min(ps.values(), key=rank_key).task_id, outs, max(c.demo_acc for c in ps.values()), len(ps),
-                  min(ps.values(), key=rank_key)) for outs, ps in groups.items() if any(o is not None for o in outs)]
+    out = []
+    for outs, ps in groups.items():
+        if all(o is None for o in outs): continue
+        best = min(ps.values(), key=rank_key)  # the most accurate, then the simplest
+        out.append(Answer(best.task_id, outs, best.demo_acc, len(ps), best))
     return sorted(out, key=answer_key)
 
 def pass_at_k(cands_by_task: dict,  # task id -> its candidates
