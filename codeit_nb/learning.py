@@ -19,8 +19,8 @@ from .store import RunStore
 
 # %% auto #0
 __all__ = ['LEARN_PRESETS', 'RA3_PRESETS', 'PRIORITY_ARMS', 'PRIORITY_PRESETS', 'policy_fit', 'LearnConfig', 'mutation_programs',
-           'mutation_curve', 'bench_learn', 'compare_arms', 'RA3Bench', 'bench_ra3', 'arm_summary', 'ra3_summary',
-           'bench_priority', 'priority_summary']
+           'mutation_curve', 'bench_learn', 'compare_arms', 'write_rows', 'RA3Bench', 'bench_ra3', 'arm_summary',
+           'ra3_summary', 'bench_priority', 'priority_summary']
 
 # %% ../nbs/70_learning.ipynb #b40b295b
 def policy_fit(loop: Loop,        # a prepared loop (its policy is the one measured)
@@ -82,7 +82,7 @@ def mutation_curve(cands: dict, # task id -> the mutation arm's `Candidate`s (`i
     "Tasks solved (pass@3) by the candidates of the first `m` programs, for each `m` in `marks`."
     return [len(pass_at_k({t: [c for c in cs if c.iteration < m] for t, cs in cands.items()}, tasks)) for m in marks]
 
-# %% ../nbs/70_learning.ipynb #69e6a1d5
+# %% ../nbs/70_learning.ipynb #07dfa260
 def _codeit_curve(st: RunStore, seed_programs: int, seed_solved: int) -> list:
     "`[(programs, solved cumulative, solved policy-only this iteration)]`: after the seed, then after each iteration."
     out, n = [(seed_programs, seed_solved, 0)], seed_programs
@@ -145,12 +145,16 @@ def _collapse(st: RunStore) -> list:
     "The collapse indicators of each iteration of a run."
     return [{k: r[k] for k in ('iteration', 'median_lines', 'identity_rate', 'copy_rate')} for r in st.iterations()]
 
-def _write_curve(rows: list, out: Path):
-    "curve.csv and curve.png: tasks solved against programs, both arms."
-    with open(out / 'curve.csv', 'w', newline='') as f:
+def write_rows(rows: list, path: Path):
+    "The dicts `rows` (keys of the first as columns) as a CSV file at `path`."
+    with open(path, 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+
+def _write_curve(rows: list, out: Path):
+    "curve.csv and curve.png: tasks solved against programs, both arms."
+    write_rows(rows, out / 'curve.csv')
     import matplotlib
     matplotlib.use('Agg')
     from matplotlib.figure import Figure
