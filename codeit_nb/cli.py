@@ -476,7 +476,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #10d36b7d
+# %% ../nbs/90_cli.ipynb #46cd4418
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -589,10 +589,10 @@ def bench_learn_cmd(args):
     from codeit_nb.learning import LEARN_PRESETS, bench_learn
     _one_seed(args, LEARN_PRESETS, bench_learn)
 
-def _one_seed(args, presets: dict, bench, hide: tuple = ()):
-    "Run `bench(preset, seed, out, progress)` for `args`; print its result as JSON (`--json`) or a line a figure (but `hide`)."
+def _one_seed(args, presets: dict, bench, hide: tuple = (), **kw):
+    "Run `bench(preset, seed, out, progress, **kw)` for `args`; print its result as JSON (`--json`) or a line a figure (but `hide`)."
     if args.preset not in presets: raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(presets)})")
-    try: r = bench(args.preset, args.seed, args.out, progress=not args.json)
+    try: r = bench(args.preset, args.seed, args.out, progress=not args.json, **kw)
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items() if k not in hide))
 
@@ -600,10 +600,10 @@ def _one_seed(args, presets: dict, bench, hide: tuple = ()):
          arg('--preset', default='cpu', help='micro (tests), cpu (about 1.5 h on 2 cores), gpu, paper'),
          arg('--seed', type=int, default=0, help='seed of both arms'),
          arg('--out', type=_out_dir, default=None, help='directory (default runs/eval-PRESET-sSEED; resumed if it exists)'),
-         arg('--json', action='store_true', help='print one JSON object'))
+         _SET, arg('--json', action='store_true', help='print one JSON object'))
 def bench_eval_cmd(args):
     from codeit_nb.evaluation import EVAL_PRESETS, bench_eval
-    _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',))
+    _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',), overrides=_overrides(args.set))
 
 def _over_seeds(args, one, summary):
     "Run `one(seed, out, base)` for each `--seed` (`{seed}` in `--out`/`--base` filled in); print its result, or every result and `summary(results)`."
