@@ -476,7 +476,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #46cd4418
+# %% ../nbs/90_cli.ipynb #f4f7f86b
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -509,6 +509,7 @@ def bench_policy_cmd(args):
 @command('bench sampling', 'constrained vs unconstrained sampling of one model and batch (same steps): seconds, ratio, programs/s',
          arg('--preset', nargs='+', default=['tiny'], help='policy presets: tiny, cpu, gpu, paper (default tiny)'),
          arg('--repeats', type=int, default=3, help='timed repetitions (median reported)'),
+         arg('--subword', action='store_true', help="through a subword tokenizer (a BPE learnt here, CodeT5+'s layout), not the DSL's"),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_sampling_cmd(args):
     from codeit_nb.sampling import bench_constraint
@@ -516,7 +517,7 @@ def bench_sampling_cmd(args):
     bad = [p for p in args.preset if p not in POLICY_PRESETS]
     if bad: raise CLIError(f"unknown policy preset {bad[0]!r} (presets: {', '.join(POLICY_PRESETS)})")
     _positive(args, 'repeats')
-    r = {p: bench_constraint(p, args.repeats) for p in args.preset}
+    r = {p: bench_constraint(p, args.repeats, subword=args.subword) for p in args.preset}
     print(json.dumps(r) if args.json else '\n'.join(f'{p}: {v}' for p, v in r.items()))
 
 @command('bench ray', 'the same job on the local pool and on a local Ray cluster, per number of workers: seconds, overhead, scaling',

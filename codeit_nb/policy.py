@@ -12,10 +12,11 @@ import torch
 from .tokenizer import build_tokenizer
 
 # %% auto #0
-__all__ = ['POLICY_PRESETS', 'PolicyConfig', 'build_policy', 'CheckpointError', 'checkpoint_files', 'save_checkpoint',
-           'load_checkpoint', 'load_pretrained']
+__all__ = ['POLICY_PRESETS', 'PolicyConfig', 'build_policy', 'policy_parameters', 'training_bytes', 'free_bytes', 'check_memory',
+           'CheckpointError', 'checkpoint_files', 'save_checkpoint', 'load_checkpoint', 'load_pretrained',
+           'subword_checkpoint']
 
-# %% ../nbs/14_policy.ipynb #223c0cff
+# %% ../nbs/14_policy.ipynb #5492dad4
 @dataclass(frozen=True)
 class PolicyConfig:
     "Size and sequence lengths of the policy."
@@ -33,7 +34,9 @@ POLICY_PRESETS = {
     'tiny': PolicyConfig(),
     'cpu': PolicyConfig(d_model=256, d_ff=1024, layers=6, heads=4, d_kv=64, enc_len=1024, dec_len=192),
     'gpu': PolicyConfig(d_model=512, d_ff=2048, layers=8, heads=8, d_kv=64, enc_len=1024, dec_len=256),
-    'paper': PolicyConfig(d_model=768, d_ff=3072, layers=12, heads=12, d_kv=64, enc_len=1024, dec_len=256, dropout=0.1),
+    'paper': PolicyConfig(d_model=768, d_ff=3072, layers=12, heads=12, d_kv=64, enc_len=1024, dec_len=512, dropout=0.1,
+                          init='Salesforce/codet5p-220m'),  # the original's: CodeT5+ 220M and its BPE (dec_len counts its pieces)
+    'paper-a4': PolicyConfig(d_model=768, d_ff=3072, layers=12, heads=12, d_kv=64, enc_len=1024, dec_len=256, dropout=0.1),  # its A4: random weights
 }
 
 def build_policy(cfg:PolicyConfig, # the size, e.g. `POLICY_PRESETS['tiny']`
@@ -53,6 +56,43 @@ def build_policy(cfg:PolicyConfig, # the size, e.g. `POLICY_PRESETS['tiny']`
     # (initial loss ~14 instead of ln|V| ~ 6.6) and its samples nearly deterministic; d_model^-1/2 does not
     torch.nn.init.normal_(model.lm_head.weight, std=cfg.d_model ** -0.5)
     return model
+
+# %% ../nbs/14_policy.ipynb #5f538f6c
+def policy_parameters(cfg: PolicyConfig, # the size
+                      vocab: int         # the tokenizer's vocabulary
+                     ) -> int:
+    "The parameters of `build_policy(cfg)`: the embedding (transformers ties the output layer to it), gated-GELU T5 blocks, norms, position buckets."
+    attn, ff = 4 * cfg.d_model * cfg.heads * cfg.d_kv, 3 * cfg.d_model * cfg.d_ff
+    encoder = cfg.layers * (attn + ff + 2 * cfg.d_model) + cfg.d_model
+    decoder = cfg.layers * (2 * attn + ff + 3 * cfg.d_model) + cfg.d_model
+    return vocab * cfg.d_model + encoder + decoder + 2 * 32 * cfg.heads
+
+def training_bytes(cfg: PolicyConfig, vocab: int) -> int:
+    "Bytes training needs at least: weights, gradients and Adam's two moments in fp32 (activations come on top)."
+    return 16 * policy_parameters(cfg, vocab)
+
+# %% ../nbs/14_policy.ipynb #0aabebfc
+def free_bytes(device: str # 'cpu', 'cuda' or 'cuda:N'
+              ) -> int | None:
+    "Memory free on `device` now (CPU: the kernel's MemAvailable), None where it can't be read."
+    if device.startswith('cuda'): return torch.cuda.mem_get_info(torch.device(device))[0]
+    try: line = next(l for l in Path('/proc/meminfo').read_text().splitlines() if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration): return None
+    return int(line.split()[1]) * 1024
+
+def check_memory(cfg: PolicyConfig, # the size (a `policy.init` checkpoint brings its own: not checked here)
+                 device: str,       # where it will train
+                 vocab: int | None = None, # the vocabulary (default: the DSL tokenizer's)
+                 free: int | None = None   # bytes free (default: `free_bytes(device)`)
+                ):
+    "Raise `ValueError` with the estimate when training a `cfg` policy can't fit in `device`'s free memory."
+    if cfg.init: return
+    need, free = training_bytes(cfg, vocab or len(build_tokenizer())), free if free is not None else free_bytes(device)
+    if free is not None and need > free:
+        n = policy_parameters(cfg, vocab or len(build_tokenizer()))
+        raise ValueError(f'policy: {n / 1e6:,.0f}M parameters need at least {need / 2**30:,.1f} GiB to train (weights, '
+                         f'gradients, Adam) but {device} has {free / 2**30:,.1f} GiB free; choose a smaller policy '
+                         f'(policy=tiny|cpu|gpu|paper or policy.d_model/d_ff/layers)')
 
 # %% ../nbs/14_policy.ipynb #7dad96c1
 def _flat_optimizer(opt) -> tuple:
@@ -156,22 +196,69 @@ def load_checkpoint(path,                 # the checkpoint directory
     if not isinstance(extra, dict): raise CheckpointError(f'{path / "extra.json"}: damaged checkpoint file (not a JSON object)')
     return model, tok, cfg, opt_state, extra
 
-# %% ../nbs/14_policy.ipynb #249db457
+# %% ../nbs/14_policy.ipynb #98e0f18a
+def _first_line(e: Exception) -> str: return (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+
+def _hub_unreachable(timeout: float = 5.0) -> str | None:
+    "Why the Hugging Face hub can't be reached from here (offline mode, no name, no connection), or None: asked once, quickly, not retried."
+    import os, socket
+    from urllib.parse import urlparse
+    from huggingface_hub import constants
+    if constants.HF_HUB_OFFLINE: return 'HF_HUB_OFFLINE is set'
+    url = urlparse(constants.ENDPOINT)
+    try: socket.create_connection((url.hostname, url.port or (443 if url.scheme == 'https' else 80)), timeout=timeout).close()
+    except OSError as e: return f'the hub ({constants.ENDPOINT}) cannot be reached from here ({e.strerror or e})'
+    return None
+
+# %% ../nbs/14_policy.ipynb #bf1cb69e
 def load_pretrained(init: str # a Hugging Face model folder or hub id
                    ) -> tuple:
-    "`(model, tokenizer)` from `init` through `from_pretrained`; a `CheckpointError` naming it when it cannot be loaded or its tokenizer is not the DSL one."
+    "`(model, tokenizer)` from `init` through `from_pretrained`; a `CheckpointError` naming it when it cannot be loaded or its words are not the DSL's."
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-    where = 'the folder' if Path(init).is_dir() else 'not a local folder, and the hub did not give it'
-    try:
-        with _no_hf_bars():
-            tok = AutoTokenizer.from_pretrained(init)
-            model = AutoModelForSeq2SeqLM.from_pretrained(init)
+    def load(local):
+        with _no_hf_bars(): return AutoTokenizer.from_pretrained(init, local_files_only=local), AutoModelForSeq2SeqLM.from_pretrained(init, local_files_only=local)
+    try: tok, model = load(True)  # a folder, or a hub id already in the local cache
     except (OSError, ValueError, KeyError) as e:
-        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-        raise CheckpointError(f'policy.init={init}: cannot load it ({where}: {why})') from None
-    have = tok.get_vocab()
-    if any(have.get(t) != i for t, i in build_tokenizer().get_vocab().items()):
-        raise CheckpointError(f"policy.init={init}: its tokenizer is not codeit_nb's DSL tokenizer (a subword tokenizer such as "
-                              "CodeT5+'s is not supported yet: the grammar-constrained sampler works on whole DSL tokens)")
+        if Path(init).is_dir(): raise CheckpointError(f'policy.init={init}: cannot load it (the folder: {_first_line(e)})') from None
+        if Path(init).is_absolute() or init.startswith(('.', '~')): raise CheckpointError(f'policy.init={init}: cannot load it (no such folder)') from None
+        if (why := _hub_unreachable()) is not None:
+            raise CheckpointError(f'policy.init={init}: not a local folder nor in the local cache, and {why}; download it where the '
+                                  f'hub is reachable (huggingface-cli download {init} --local-dir DIR) and give policy.init=DIR') from None
+        try: tok, model = load(False)
+        except (OSError, ValueError, KeyError) as e:
+            raise CheckpointError(f'policy.init={init}: cannot load it (not a local folder, and the hub did not give it: {_first_line(e)})') from None
+    have, word_level = tok.get_vocab(), type(tok.backend_tokenizer.model).__name__ == 'WordLevel'
+    if word_level and any(have.get(t) != i for t, i in build_tokenizer().get_vocab().items()):
+        raise CheckpointError(f"policy.init={init}: its word-level tokenizer is not codeit_nb's DSL tokenizer "
+                              "(a subword tokenizer, such as CodeT5+'s BPE, is spelled in pieces; a word-level one must be the DSL's)")
+    if model.get_input_embeddings().num_embeddings < len(tok):
+        raise CheckpointError(f'policy.init={init}: its tokenizer has {len(tok)} tokens but the model embeds {model.get_input_embeddings().num_embeddings}')
     for k in _CALL_STATE: tok.init_kwargs.pop(k, None)
     return model, tok
+
+# %% ../nbs/14_policy.ipynb #437a41f4
+def subword_checkpoint(path,           # the folder to write (created)
+                       texts: list,    # what the BPE learns its pieces from (decoder texts of programs, encoder texts)
+                       vocab_size: int = 600, # the BPE's vocabulary (256 bytes, 4 special tokens, merges)
+                       cfg: PolicyConfig = PolicyConfig(d_model=64, d_ff=128, layers=2, heads=2, d_kv=32), # the T5's size
+                       seed: int = 0   # the seed of the random weights
+                      ) -> Path:
+    "A small seq2seq checkpoint laid out as CodeT5+'s (a T5, a byte-level BPE learnt from `texts`) saved with `save_pretrained`."
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+    bpe = Tokenizer(models.BPE(unk_token='<unk>'))
+    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+    learn = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=['<pad>', '<s>', '</s>', '<unk>'], show_progress=False,
+                                initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    bpe.train_from_iterator(texts, learn)
+    bpe.post_processor = processors.TemplateProcessing(single='<s> $A </s>', special_tokens=[('<s>', 1), ('</s>', 2)])
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, pad_token='<pad>', bos_token='<s>', eos_token='</s>', unk_token='<unk>',
+                                  model_max_length=4096)
+    torch.manual_seed(seed)
+    tc = T5Config(vocab_size=len(tok), d_model=cfg.d_model, d_ff=cfg.d_ff, d_kv=cfg.d_kv, num_layers=cfg.layers, num_heads=cfg.heads,
+                  feed_forward_proj='relu', dropout_rate=cfg.dropout, pad_token_id=0, bos_token_id=1, eos_token_id=2,
+                  decoder_start_token_id=0)
+    path = Path(path)
+    with _no_hf_bars(): T5ForConditionalGeneration(tc).save_pretrained(path, safe_serialization=True)
+    tok.save_pretrained(path)
+    return path

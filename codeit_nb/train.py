@@ -83,7 +83,7 @@ def validate(self: TrainConfig, prefix: str = 'train.'):
                           warmup=between(0, 10**9), bucket=between(1, 10**6), schedule=one_of('cosine', 'constant'),
                           min_lr=between(0, 1, float))
 
-# %% ../nbs/15_train.ipynb #fc4c5d21
+# %% ../nbs/15_train.ipynb #8efde84d
 def tokenize_examples(examples,    # `(encoder text, decoder text)` pairs
                       tokenizer,   # the policy's tokenizer
                       enc_len:int, # encoder tokens kept (longer texts are cut)
@@ -92,8 +92,8 @@ def tokenize_examples(examples,    # `(encoder text, decoder text)` pairs
     "A `datasets.Dataset` with `input_ids` and `labels` for `(encoder text, decoder text)` pairs."
     from datasets import Dataset
     enc = tokenizer([e for e, _ in examples], truncation=True, max_length=enc_len)['input_ids']
-    dec = tokenizer([d for _, d in examples], truncation=True, max_length=dec_len)['input_ids']
-    return Dataset.from_dict({'input_ids': enc, 'labels': dec})
+    dec = tokenizer([d for _, d in examples], truncation=True, max_length=dec_len - 1, add_special_tokens=False)['input_ids']
+    return Dataset.from_dict({'input_ids': enc, 'labels': [d + [tokenizer.eos_token_id] for d in dec]})  # no <s>: as sampling writes
 
 def length_batches(ds,                # from `tokenize_examples`
                    batch_size:int,    # rows per micro-batch

@@ -70,3 +70,34 @@ def test_cuda_without_cuda(codeit, tmp_path):
 def test_huge_threads_as_a_process(codeit, tmp_path):
     r = codeit('run', '--preset', 'micro', '--out', tmp_path / 'run', '--set', 'threads=999999')  # was a segfault
     assert (r.returncode, r.stderr) == (2, 'codeit: error: threads=999999: expected an integer from 1 to 256\n')
+
+
+def test_temperature_and_oversize_policy_refused_before_anything_runs(tmp_path):
+    "Issue 30, finding 6: a temperature whose probabilities overflow, an in-range policy too big for the machine."
+    for sets, named in ((['temperature=1e-38'], 'temperature=1e-38: expected a number from 0.01'),
+                        (['temperature=1e-320'], 'temperature=1e-320'),
+                        (['policy.d_model=16384', 'policy.d_ff=65536'], 'GiB to train')):
+        t0 = time.perf_counter()
+        rc, stdout, stderr, _ = _codeit(['run', '--preset', 'micro', '--out', tmp_path / 'run', '--set', *sets])
+        assert rc == 2 and stderr.startswith('codeit: error: ') and stderr.count('\n') == 1 and named in stderr, stderr
+        assert time.perf_counter() - t0 < 20 and not (tmp_path / 'run').exists()  # refused at once: nothing allocated or written
+
+
+def test_stuck_run_resumed_with_a_corrected_setting(codeit, tmp_path):
+    "Issue 30, finding 6: a run whose stored setting cannot work is resumed with it corrected (and only with that)."
+    from codeit_nb.store import RunStore
+    from conftest import one_line_error
+    out = tmp_path / 'run'
+    assert codeit('run', '--preset', 'micro', '--out', out, '--set', 'iterations=0', '--json').returncode == 0
+    st = RunStore(out / 'run.db')  # as a run started before the range was tightened, stopped in its first iteration
+    with st.transaction() as t: t.set_meta('config', {**st.meta('config'), 'temperature': 1e-38, 'iterations': 1})
+    st.close()
+    one_line_error(codeit('run', '--resume', '--out', out), 'temperature=1e-38', 'with that setting corrected')
+    one_line_error(codeit('run', '--resume', '--out', out, '--set', 'temperature=0.9', 'seed=5'), 'seed: 0 -> 5')
+    r = codeit('run', '--resume', '--out', out, '--set', 'temperature=0.9', '--json')
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)['iterations']) == 1
+    st = RunStore(out / 'run.db', readonly=True)
+    assert st.meta('config')['temperature'] == 0.9 and [c['changed'] for c in st.meta('corrections')] == [['temperature: 1e-38 -> 0.9']]
+    st.close()
+    assert codeit('run', '--resume', '--out', out).returncode == 0  # the corrected configuration is the run's now
