@@ -347,6 +347,7 @@ class Overview(View):
     "Progress, solve-rate curves against samples, buffer pools and collapse indicators over iterations, per-iteration table, config."
     title = 'Overview'
     def build(self):
+        self.data = None  # the run's overview, once read
         self.progress = pn.indicators.Progress(value=0, max=1, width=300, bar_color='success')
         self.counts = pn.pane.HTML('')
         self.solve, self.solve_src = _figure('tasks solved against programs drawn',
@@ -785,6 +786,7 @@ def start(self: Dashboard) -> Dashboard:
     "Look at the run every `period` seconds from now on (until the session ends); returns self."
     if self.callback is None:
         for v in self.views: v.live = True
+        self.overview.draw_counts()  # "now" from the start
         self.callback = pn.state.add_periodic_callback(self.tick, period=int(self.period * 1000))
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.on_session_destroyed(lambda ctx: self.stop())

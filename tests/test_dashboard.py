@@ -239,8 +239,8 @@ def test_now_only_on_live_views(tmp_path):
     d.tabs.active = 4
     assert 'snapshot of iteration 1, read at' in d.overview.counts.object and 'now' not in d.overview.counts.object
     assert 'now' not in d.views[4].upto.options and 'snapshot of iteration 1' in d.views[4].counts.object
-    for v in d.views: v.live = True  # as `start` makes them
-    d.overview.draw_counts()
+    d.start()  # live from now on
+    assert 'now: ' in d.overview.counts.object
     d.views[4].refresh()
     assert 'now: ' in d.overview.counts.object and 'buffer now:' in d.views[4].counts.object
     d.stop()
