@@ -18,14 +18,15 @@ from fastcore.basics import patch
 
 from .data import get_task, grid_shape
 from .grids import grid_to_png_bytes
+from .interpreter import run as run_program
 from .store import synthetic_store
 from .run_view import (RunReader, run_overview, activity, task_table, task_samples, task_candidates, ORIGINS,
                                 DemoAccuracyTally, best_programs, program_diffs, program_with_latents, midtrain_rounds,
                                 draw_weights, draw_history, DRAW_BINS)
 
 # %% auto #0
-__all__ = ['CSS', 'ITERATION_COLUMNS', 'COLOURS', 'extension', 'grid_img', 'program_html', 'task_html', 'sample_html', 'View',
-           'TaskView', 'Pager', 'Overview', 'TaskBrowser', 'SamplesView', 'CandidatesView', 'BufferView',
+__all__ = ['CSS', 'EMPTY', 'ITERATION_COLUMNS', 'COLOURS', 'extension', 'grid_img', 'program_html', 'task_html', 'sample_html',
+           'View', 'TaskView', 'Pager', 'Overview', 'TaskBrowser', 'SamplesView', 'CandidatesView', 'BufferView',
            'PriorityView', 'diff_html', 'DiffView', 'Dashboard', 'is_loopback', 'allowed_hosts', 'app', 'banner',
            'Serving', 'serve', 'main', 'first_render_seconds', 'served', 'bench_dashboard']
 
@@ -92,6 +93,18 @@ def _inline_stylesheets():
         _patch_stylesheet.panel = panel.io.resources.patch_stylesheet
         panel.io.resources.patch_stylesheet = panel.reactive.patch_stylesheet = _patch_stylesheet
 
+# %% ../nbs/21_dashboard.ipynb #5a03909a
+def _page_extension(*exts):
+    "Load Panel extensions `exts` for the page being served (as `pn.extension` does), without writing into a notebook."
+    import builtins
+    from panel.io.state import state
+    if not hasattr(builtins, '__IPYTHON__'): return pn.extension(*exts)  # (no notebook to write into)
+    for e in exts:
+        __import__(pn.extension._imports[e])
+        if state.curdoc is not None:
+            loaded = state._extensions_.setdefault(state.curdoc, [])
+            if e not in loaded: loaded.append(e)
+
 # %% ../nbs/21_dashboard.ipynb #00a413e3
 @lru_cache(maxsize=8192)
 def _png_b64(grid: tuple, cell: int) -> str: return base64.b64encode(grid_to_png_bytes(grid, cell)).decode()
@@ -127,6 +140,7 @@ table.plain td, table.plain th {border-bottom: 1px solid #eee; padding: 3px 8px;
 </style>'''  # styles for the HTML panes (each pane lives in its own shadow DOM, so each carries them)
 
 def _mark(ok) -> str: return '<span class="ok">✓</span>' if ok else '<span class="bad">✗</span>'
+def _note(text: str) -> str: return CSS + f'<p class="muted">{html.escape(text)}</p>' if text else ''
 
 def program_html(program: str,             # program text
                  latents: str | None = None # its annotated decoder tokens, where the run has them (RA3)
@@ -159,12 +173,23 @@ def task_html(task_id: str,      # an ARC task id
             f'<table class="grids"><tr><th></th>{head}</tr><tr><th class="row">input</th>{ins}</tr><tr><th class="row">output</th>{outs}</tr></table>')
 
 # %% ../nbs/21_dashboard.ipynb #6e52086d
+@lru_cache(maxsize=1024)
+def _error_message(task_id: str, program: str, kind: str) -> str:
+    "The error of `program` on task `task_id`'s demonstrations, with its message (the store keeps only its `kind`)."
+    t = _task(task_id)
+    if t is None or kind == 'timeout': return kind  # (a timeout is its own message, and would cost a second to see again)
+    for k, p in enumerate(t.train):
+        o = run_program(program, p.input)
+        if not o.ok: return f'{o.error} on demo {k + 1}: {o.message}' if o.message else f'{o.error} on demo {k + 1}'
+    return kind  # (it ran this time: the run's own budget was smaller)
+
 def sample_html(s: dict, max_px: int = 80) -> str:
     "HTML card of one row of `task_samples`: program, and per demonstration input, target, realised output and reward."
     t = _task(s['task_id'])
     demos = t.train if t else [None] * len(s['outputs'])
+    err = _error_message(s['task_id'], s['program'], s['error']) if s['error'] else ''
     head = (f"#{html.escape(str(s['id']))} · iteration {html.escape(str(s['iteration']))} · demo accuracy {s['demo_acc']:.2f} · rewards "
-            + ''.join(_mark(x) for x in s['rewards']) + (f" · error: <b>{html.escape(s['error'])}</b>" if s['error'] else ''))
+            + ''.join(_mark(x) for x in s['rewards']) + (f" · error: <b>{html.escape(err)}</b>" if err else ''))
     cols = ''.join(f'<th>demo {k + 1}</th>' for k in range(len(s['outputs'])))
     row = lambda name, cells: f'<tr><th class="row">{name}</th>' + ''.join(f'<td>{c}</td>' for c in cells) + '</tr>'
     ins = [grid_img(p.input, max_px) if p else '?' for p in demos]
@@ -176,20 +201,26 @@ def sample_html(s: dict, max_px: int = 80) -> str:
 # %% ../nbs/21_dashboard.ipynb #7a29e7ac
 class View:
     "A part of the dashboard: `layout` to show, `refresh()` to redraw from the run, `stale` when the run moved on."
-    title = ''
+    title, live = '', False  # `live`: a started dashboard follows the run (else the view is a snapshot)
     def __init__(self, r: RunReader):
         self.r, self.stale, self.built = r, True, False
         self.layout = pn.Column(sizing_mode='stretch_width')
     def build(self): "Create the widgets and panes (once, on first refresh)."
     def draw(self): "Read the run and update the panes."
+    def clear(self, note: str = ''): "Back to the empty state, with `note` (one line of text) where the data were."
     def refresh(self):
-        "Build on first use, then redraw from the run."
+        "Build on first use, then redraw from the run (or, when it can no longer be read, say so)."
         if not self.built:
             self.build()
             self.built = True
+        if (why := self.unreadable()) is not None: return self.clear(why)
         self.draw()
         self.stale = False
     def shown(self) -> bool: return True  # the dashboard replaces this by "is my tab the one shown"
+    def unreadable(self) -> str | None:
+        "Why the run cannot be read now (closed, or removed from disk), or None when it can."
+        if self.r.path.exists(): return None if self.r.store is not None else f'the run at {self.r.dir} is closed'
+        return f'the run at {self.r.dir} is gone'
     def __panel__(self):
         if not self.built and self.r.connect(): self.refresh()
         return self.layout
@@ -246,18 +277,48 @@ class Pager:
         self.prev.disabled, self.next.disabled = self.page == 0, self.page >= self.pages - 1
 
 # %% ../nbs/21_dashboard.ipynb #a36ec965
-def _figure(title: str, x_label: str, y_label: str, series: dict, x: str = 'x') -> tuple:
-    "A Bokeh line figure with one line per `series` name -> colour; returns (figure, its ColumnDataSource)."
+from bokeh.models import BasicTicker, Label, Range1d
+EMPTY = 'no iteration finished yet'  # what a line figure says before it has a point
+
+def _whole(axis, whole: bool = True):
+    "Ticks of `axis` at whole numbers only (iterations, counts): no 0.5 between two iterations."
+    if whole: axis.ticker = BasicTicker(min_interval=1, num_minor_ticks=0)
+
+def _figure(title: str, x_label: str, y_label: str, series: dict, x: str = 'x',
+            whole_y: bool = False # y counts things (ticks at whole numbers)
+           ) -> tuple:
+    "A Bokeh line figure, a line per `series` name -> colour; returns (figure, its ColumnDataSource), for `_fill`."
     src = ColumnDataSource({x: [], **{k: [] for k in series}})
     f = figure(title=title, height=260, sizing_mode='stretch_width', tools='pan,box_zoom,wheel_zoom,reset,hover',
-               toolbar_location='above', x_axis_label=x_label, y_axis_label=y_label)
+               toolbar_location='above', x_axis_label=x_label, y_axis_label=y_label,
+               x_range=Range1d(0, 1), y_range=Range1d(0, 1))  # set by `_fill`: Bokeh never guesses from no data
     for name, colour in series.items():
         f.line(x, name, source=src, color=colour, line_width=2, legend_label=name)
         f.scatter(x, name, source=src, color=colour, size=6, legend_label=name)
-    f.legend.location = 'top_left'
+    f.add_layout(f.legend[0], 'right')  # beside the plot, never over a line
     f.legend.click_policy = 'hide'
-    f.y_range.start = 0
+    _whole(f.xaxis[0])
+    _whole(f.yaxis[0], whole_y)
+    f.add_layout(Label(x=0.5, y=0.5, text=EMPTY, text_align='center', text_baseline='middle', text_color='#888',
+                       name='empty'))
+    _fill(f, src, {k: [] for k in src.data}, x)
     return f, src
+
+def _span(rng, lo, hi):
+    "Set the range `rng` to `lo`..`hi`, where its reset tool goes back to too."
+    rng.start, rng.end, rng.reset_start, rng.reset_end = lo, hi, lo, hi
+
+def _fill(f, src, data: dict, x: str = 'x'):
+    "Show `data` in the line figure `f` (`_figure`): ranges that fit, zero a little above the x axis; a note if empty."
+    src.data = data
+    xs = [v for v in data[x] if v == v]
+    ys = [v for k, col in data.items() if k != x for v in col if v is not None and v == v]
+    f.select_one({'name': 'empty'}).visible = not xs
+    lo, hi = (min(xs), max(xs)) if xs else (0, 1)
+    pad = 0 if not xs else max(0.5, 0.05 * (hi - lo))
+    top = max(ys, default=0) or 1
+    _span(f.x_range, lo - pad, hi + pad)
+    _span(f.y_range, -0.05 * top, 1.08 * top)  # an all-zero line drawn above the axis, not on it
 
 class _Html(str):
     "HTML the dashboard built itself (whatever it holds from the run escaped): `_table` puts it in as it is."
@@ -278,46 +339,56 @@ def _settings(cfg: dict, prefix: str = '') -> list:
                                                     else [{'setting': prefix + k, 'value': json.dumps(v)}])]
 
 # %% ../nbs/21_dashboard.ipynb #788216ba
-ITERATION_COLUMNS = ['iteration', 'samples_recorded', 'cumulative', 'solved_cumulative', 'pass2', 'solved_ever', 'policy_only', 'buffer_policy',
+ITERATION_COLUMNS = ['iteration', 'programs drawn', 'distinct programs run',
+                     'cumulative', 'solved_cumulative', 'pass2', 'solved_ever', 'policy_only', 'buffer_policy',
                      'buffer_mutated', 'new_experiences', 'loss', 'median_lines', 'identity_rate', 'copy_rate', 'seconds']
 
 class Overview(View):
     "Progress, solve-rate curves against samples, buffer pools and collapse indicators over iterations, per-iteration table, config."
     title = 'Overview'
     def build(self):
+        self.data = None  # the run's overview, once read
         self.progress = pn.indicators.Progress(value=0, max=1, width=300, bar_color='success')
         self.counts = pn.pane.HTML('')
-        self.solve, self.solve_src = _figure('tasks solved against samples', 'samples', '% of search tasks',
+        self.solve, self.solve_src = _figure('tasks solved against programs drawn',
+                                             'programs drawn (policy samples, repeats included)', '% of search tasks',
                                              {'submitted (pass@3)': '#1f77b4', 'ever found': '#17becf', 'policy-only': '#ff7f0e'})
         self.pools, self.pools_src = _figure('buffer pools over iterations', 'iteration', 'experiences',
-                                             {'policy': '#2ca02c', 'mutated': '#9467bd'})
+                                             {'policy': '#2ca02c', 'mutated': '#9467bd'}, whole_y=True)
         self.collapse, self.collapse_src = _figure('collapse indicators per iteration', 'iteration', '% of samples',
                                                    {'identity': '#d62728', 'copy': '#8c564b'})
         self.table, self.config, self.midtrain = pn.pane.HTML(''), pn.pane.HTML(''), pn.pane.HTML('')
         self.layout[:] = [pn.Row(self.progress, self.counts),
                           pn.Row(pn.pane.Bokeh(self.solve), pn.pane.Bokeh(self.pools), pn.pane.Bokeh(self.collapse)),
                           pn.pane.Markdown('#### Iterations'), self.table,
-                          pn.pane.HTML('<span class="muted">collapse indicators: median_lines, the median program length of '
-                                       'the samples; identity_rate, runnable samples returning their input; copy_rate, samples '
-                                       'already in the buffer</span>'),
+                          pn.pane.HTML('<span class="muted">programs drawn: the policy samples drawn so far, '
+                                       'repeats included; distinct programs run: those recorded (run and scored) so '
+                                       'far. Collapse indicators: median_lines, the median program length of the '
+                                       'samples; identity_rate, runnable samples returning their input; copy_rate, '
+                                       'samples already in the buffer</span>'),
                           self.midtrain,
                           pn.Card(self.config, title='config', collapsed=False, sizing_mode='stretch_width')]
 
     def draw(self):
         self.data = ov = run_overview(self.r)
+        self.read_at = time.strftime('%H:%M:%S')
         its = ov['iterations']
         self.progress.max = max(1, ov['planned'] or 1, ov['done'])
         self.progress.value = ov['done']
         self.draw_counts()
         n = max(1, ov['tasks'])
-        self.solve_src.data = {'x': [it['samples_recorded'] for it in its], 'submitted (pass@3)': [100 * it['cumulative'] for it in its],
-                               'ever found': [100 * _nan(it.get('solved_ever')) / n for it in its],
-                               'policy-only': [100 * it['policy_only'] for it in its]}
-        self.pools_src.data = {'x': [it['iteration'] for it in its], 'policy': [it['buffer_policy'] for it in its],
-                               'mutated': [it['buffer_mutated'] for it in its]}
-        self.collapse_src.data = {'x': [it['iteration'] for it in its], 'identity': [100 * _nan(it['identity_rate']) for it in its],
-                                  'copy': [100 * _nan(it['copy_rate']) for it in its]}
-        fmt = lambda it: {**it, 'cumulative': _pct(it['cumulative'], 1), 'policy_only': _pct(it['policy_only'], 1),
+        _fill(self.solve, self.solve_src, {'x': [it['samples'] for it in its],  # programs drawn: `codeit results`' x
+                                           'submitted (pass@3)': [100 * it['cumulative'] for it in its],
+                                           'ever found': [100 * _nan(it.get('solved_ever')) / n for it in its],
+                                           'policy-only': [100 * it['policy_only'] for it in its]})
+        _fill(self.pools, self.pools_src, {'x': [it['iteration'] for it in its],
+                                           'policy': [it['buffer_policy'] for it in its],
+                                           'mutated': [it['buffer_mutated'] for it in its]})
+        _fill(self.collapse, self.collapse_src, {'x': [it['iteration'] for it in its],
+                                                 'identity': [100 * _nan(it['identity_rate']) for it in its],
+                                                 'copy': [100 * _nan(it['copy_rate']) for it in its]})
+        fmt = lambda it: {**it, 'programs drawn': it['samples'], 'distinct programs run': it['samples_recorded'],
+                          'cumulative': _pct(it['cumulative'], 1), 'policy_only': _pct(it['policy_only'], 1),
                           'pass2': '' if it.get('pass2') is None else f"{it['pass2']:.1f}", 'solved_ever': it.get('solved_ever', ''),
                           'loss': '' if it['loss'] is None else f"{it['loss']:.3f}",
                           'median_lines': '' if it['median_lines'] is None else f"{it['median_lines']:g}",
@@ -330,10 +401,24 @@ class Overview(View):
     def draw_counts(self):
         "The progress line, from what was read last (the dashboard redraws it every tick, for the 'N s ago')."
         ov = self.data
-        self.counts.object = (f"<b>iterations done: {ov['done']} / {html.escape(str(ov['planned'] or '?'))}</b> · samples: {ov['samples']} · "
-                              f"buffer: {sum(ov['buffer'].values())} · candidates: {ov['candidates']} · "
-                              f"submitted, solved (pass@3): {len(ov['solved'])} / {ov['tasks']} · a right program ever found: "
-                              f"{len(ov.get('ever_found', []))} · now: {html.escape(activity(ov))}")
+        if ov is None: return
+        drawn = ov['iterations'][-1]['samples'] if ov['iterations'] else 0
+        if self.live: state = f'now: {activity(ov)}'
+        else:  # a snapshot: what it is, never "now"
+            at = f"snapshot of iteration {ov['done'] - 1}" if ov['done'] else 'snapshot before the first iteration'
+            state = f'{at}, read at {self.read_at} (the loop then: {activity(ov, ago=False)})'
+        self.counts.object = (f"<b>iterations done: {ov['done']} / {html.escape(str(ov['planned'] or '?'))}</b> · "
+                              f"programs drawn: {drawn} · distinct programs run: {ov['samples']} · "
+                              f"buffer: {sum(ov['buffer'].values())} entries · candidates: {ov['candidates']} · "
+                              f"submitted, solved (pass@3): {len(ov['solved'])} / {ov['tasks']} tasks · "
+                              f"a right program ever found: {len(ov.get('ever_found', []))} tasks · "
+                              f"{html.escape(state)}")
+
+    def clear(self, note: str = ''):
+        self.data, self.progress.max, self.progress.value = None, 1, 0
+        for f, src in ((self.solve, self.solve_src), (self.pools, self.pools_src), (self.collapse, self.collapse_src)):
+            _fill(f, src, {k: [] for k in src.data})
+        self.counts.object, self.table.object, self.config.object, self.midtrain.object = _note(note), '', '', ''
 
 # %% ../nbs/21_dashboard.ipynb #019eb72e
 def _midtrain_html(rows: list, table: list) -> str:
@@ -399,6 +484,12 @@ def _pick(self: TaskBrowser, row: int):
 def _draw_task(self: TaskBrowser):
     self.drawing.object = task_html(self.task.value) if self.task.value else '<p class="muted">no task chosen</p>'
 
+@patch
+def clear(self: TaskBrowser, note: str = ''):
+    self.rows = []
+    self._filter()
+    self.info.object, self.drawing.object = _note(note), ''
+
 # %% ../nbs/21_dashboard.ipynb #ddeec1db
 class SamplesView(TaskView):
     "The chosen task's samples, a page at a time: program, realised vs target outputs, rewards, error kind."
@@ -408,14 +499,18 @@ class SamplesView(TaskView):
         self.iteration = pn.widgets.Select(label='iteration', options=['all'], width=120)
         self.order = pn.widgets.RadioButtonGroup(options=['in order', 'best first'], value='in order', margin=(24, 10))
         self.rewarded = pn.widgets.Checkbox(label='only samples that solve a demonstration', margin=(30, 10))
-        self.pager = Pager(self.page_size, self.draw)
+        self.pager = Pager(self.page_size, self.refresh)
         self.cards = pn.pane.HTML('', sizing_mode='stretch_width')
         for w in (self.iteration, self.order, self.rewarded): w.param.watch(lambda e: self._reset(), 'value')
         self.layout[:] = [pn.Row(self.iteration, self.order, self.rewarded), self.pager.layout, self.cards]
 
     def _reset(self):
         self.pager.page = 0
-        self.draw()
+        self.refresh()
+
+    def clear(self, note: str = ''):
+        self.pager.set_total(0, 'samples')
+        self.cards.object = _note(note)
 
     def draw(self):
         self.iteration.options = ['all'] + [str(it['iteration']) for it in self.r.store.iterations()]
@@ -435,9 +530,13 @@ class CandidatesView(TaskView):
     title = 'Candidates'
 
     def build(self):
-        self.pager = Pager(self.page_size, self.draw)
+        self.pager = Pager(self.page_size, self.refresh)
         self.body = pn.pane.HTML('', sizing_mode='stretch_width')
         self.layout[:] = [self.pager.layout, self.body]
+
+    def clear(self, note: str = ''):
+        self.pager.set_total(0, 'candidates')
+        self.body.object = _note(note)
 
     def draw(self):
         tid = self.task.value
@@ -462,6 +561,15 @@ class CandidatesView(TaskView):
 # %% ../nbs/21_dashboard.ipynb #ddaef102
 COLOURS = {'solver': '#1f77b4', 'mutation': '#9467bd', 'random': '#ff7f0e', 'policy': '#2ca02c'}  # one colour per buffer origin
 
+def _bars(f, src, width: float):
+    "Bars stacked by origin in `f`: no outline (an empty bar is nothing, not a tick on the axis), a legend beside them."
+    f.vbar_stack(list(ORIGINS), x='x', width=width, source=src, fill_color=[COLOURS[o] for o in ORIGINS],
+                 line_color=None, legend_label=list(ORIGINS))
+    f.add_layout(f.legend[0], 'right')
+    f.legend.click_policy = 'hide'
+    f.y_range.start = 0
+    _whole(f.yaxis[0])
+
 class BufferView(View):
     "The buffer's demonstration-accuracy histogram by origin as of an iteration, and its mean by origin across iterations."
     title = 'Buffer'
@@ -471,17 +579,14 @@ class BufferView(View):
 
     def build(self):
         b = self.tally.bins
-        self.upto = pn.widgets.Select(label='buffer as of iteration', options=['now'], width=200)
+        self.upto = pn.widgets.Select(label='buffer as of iteration', options=[self._latest], width=200)
         self.upto.param.watch(lambda e: self._draw_hist(), 'value')
         self.hist_src = ColumnDataSource({'x': [(k + 0.5) / b for k in range(b)], **{o: [0] * b for o in ORIGINS}})
         self.hist = figure(title="demonstration accuracy of the buffer's experiences", height=300, sizing_mode='stretch_width',
                            x_axis_label="demonstration accuracy (fraction of the original task's demonstrations solved)",
                            y_axis_label='experiences', tools='hover,reset,save',
                            tooltips=[('demo accuracy', '@x{0.00}')] + [(o, '@' + o) for o in ORIGINS])
-        self.hist.vbar_stack(list(ORIGINS), x='x', width=0.9 / b, source=self.hist_src, color=[COLOURS[o] for o in ORIGINS],
-                             legend_label=list(ORIGINS))
-        self.hist.legend.location = 'top_left'
-        self.hist.legend.click_policy = 'hide'
+        _bars(self.hist, self.hist_src, 0.9 / b)
         self.hist.y_range.only_visible = True
         self.means, self.means_src = _figure('mean demonstration accuracy by origin, buffer as of each iteration',
                                              'iteration (−1: seed)', 'mean demonstration accuracy', COLOURS)
@@ -489,21 +594,36 @@ class BufferView(View):
         self.layout[:] = [pn.pane.Markdown('#### Demonstration accuracy of the buffer'), self.upto,
                           pn.Row(pn.pane.Bokeh(self.hist), pn.pane.Bokeh(self.means)), self.counts]
 
+    @property
+    def _latest(self) -> str: return 'now' if self.live else 'latest read'  # "now" only where the view follows the run
+
     def draw(self):
         self.tally.update(self.r)
+        self.read_at = time.strftime('%H:%M:%S')
         its = self.tally.iterations()
-        self.upto.options = ['now'] + [('seed' if i < 0 else str(i)) for i in its]
+        self.upto.options = [self._latest] + [('seed' if i < 0 else str(i)) for i in its]
         m = self.tally.means()
-        self.means_src.data = {'x': its, **{o: [_nan(v) for v in m.get(o, [None] * len(its))] for o in ORIGINS}}
+        _fill(self.means, self.means_src,
+              {'x': its, **{o: [_nan(v) for v in m.get(o, [None] * len(its))] for o in ORIGINS}})
         self._draw_hist()
 
     def _draw_hist(self):
         v = self.upto.value
-        upto = None if v == 'now' else -1 if v == 'seed' else int(v)
+        upto = None if v in ('now', 'latest read', None) else -1 if v == 'seed' else int(v)
         h = self.tally.histogram(upto)
         self.hist_src.data = {'x': self.hist_src.data['x'], **{o: h[o] for o in ORIGINS}}
-        label = 'now' if upto is None else f'as of iteration {html.escape(v)}'
+        its = self.tally.iterations()
+        snapshot = f"as read at {getattr(self, 'read_at', '?')}"
+        if its: snapshot += f" (snapshot of {'the seeded buffer' if its[-1] < 0 else f'iteration {its[-1]}'})"
+        label = ('now' if self.live else snapshot) if upto is None else f'as of iteration {html.escape(v)}'
         self.counts.object = CSS + f'<span class="muted">buffer {label}:</span> ' + ' · '.join(f'{o}: {sum(h[o])}' for o in ORIGINS)
+
+    def clear(self, note: str = ''):
+        self.tally = DemoAccuracyTally(self.tally.bins)
+        self.upto.options = [self._latest]
+        self.hist_src.data = {'x': self.hist_src.data['x'], **{o: [0] * self.tally.bins for o in ORIGINS}}
+        _fill(self.means, self.means_src, {k: [] for k in self.means_src.data})
+        self.counts.object = _note(note)
 
 # %% ../nbs/21_dashboard.ipynb #5ce8124c
 class PriorityView(View):
@@ -517,13 +637,10 @@ class PriorityView(View):
         self.hist = figure(title='expected times each entry is drawn in the next training draw', height=300, sizing_mode='stretch_width',
                            x_axis_label='expected draws per entry (log10: −2 is once in a hundred draws)', y_axis_label='entries',
                            tools='hover,reset,save', tooltips=[('log10 draws', '@x{0.00}')] + [(o, '@' + o) for o in ORIGINS])
-        self.hist.vbar_stack(list(ORIGINS), x='x', width=0.45, source=self.hist_src, color=[COLOURS[o] for o in ORIGINS], legend_label=list(ORIGINS))
-        self.hist.add_layout(self.hist.legend[0], 'right')  # outside the bars
-        self.hist.legend.click_policy = 'hide'
+        _bars(self.hist, self.hist_src, 0.45)
         self.share, self.share_src = _figure('share of each training draw by origin', 'meta-iteration whose training draws', '% of the draw', COLOURS)
         self.ess, self.ess_src = _figure('policy pool: entries and effective size (ESS) of its draw', 'meta-iteration whose training draws',
                                          'entries', {'pool': '#2ca02c', 'ESS': '#17becf'})
-        for f in (self.share, self.ess): f.xaxis.ticker.min_interval, f.xaxis.ticker.num_minor_ticks = 1, 0  # whole iterations
         self.table = pn.pane.HTML('')
         self.layout[:] = [pn.pane.Markdown('#### What the next training draw favours'), self.upto,
                           pn.Row(pn.pane.Bokeh(self.hist), self.table), pn.Row(pn.pane.Bokeh(self.share), pn.pane.Bokeh(self.ess))]
@@ -533,11 +650,21 @@ class PriorityView(View):
         hist = draw_history(self.r, self._known)
         its = [h['iteration'] for h in hist]
         self.upto.options = ['latest'] + [('seed' if i == 0 else str(i - 1)) for i in its]
-        self.share_src.data = {'x': its, **{o: [100 * h['share'].get(o, 0.0) for h in hist] for o in ORIGINS}}
-        self.ess_src.data = {'x': its, 'pool': [h['policy_pool'] for h in hist], 'ESS': [h['policy_ess'] for h in hist]}
+        _fill(self.share, self.share_src,
+              {'x': its, **{o: [100 * h['share'].get(o, 0.0) for h in hist] for o in ORIGINS}})
+        _fill(self.ess, self.ess_src, {'x': its, 'pool': [h['policy_pool'] for h in hist],
+                                       'ESS': [h['policy_ess'] for h in hist]})
         self._draw_hist()
 
+    def clear(self, note: str = ''):
+        self._known, self._generation = {}, None
+        self.upto.options = ['latest']
+        self.hist_src.data = {'x': self.hist_src.data['x'], **{o: [0] * len(self.hist_src.data['x']) for o in ORIGINS}}
+        for f, src in ((self.share, self.share_src), (self.ess, self.ess_src)): _fill(f, src, {k: [] for k in src.data})
+        self.table.object = _note(note)
+
     def _draw_hist(self):
+        if (why := self.unreadable()) is not None: return self.clear(why)
         v = self.upto.value
         dw = draw_weights(self.r, None if v == 'latest' else -1 if v == 'seed' else int(v))
         self.hist_src.data = {'x': self.hist_src.data['x'], **{o: dw['hist'].get(o, [0] * len(self.hist_src.data['x'])) for o in ORIGINS}}
@@ -560,9 +687,11 @@ class DiffView(TaskView):
     def build(self):
         self.among = pn.widgets.RadioButtonGroup(options={'best sample of each iteration': 'samples', 'best candidate so far': 'candidates'},
                                                  value='samples')
-        self.among.param.watch(lambda e: self.draw(), 'value')
+        self.among.param.watch(lambda e: self.refresh(), 'value')
         self.body = pn.pane.HTML('', sizing_mode='stretch_width')
         self.layout[:] = [self.among, self.body]
+
+    def clear(self, note: str = ''): self.body.object = _note(note)
 
     def draw(self):
         tid = self.task.value
@@ -607,7 +736,9 @@ class Dashboard:
 def tick(self: Dashboard):
     "Look at the run: refresh what changed; show 'waiting' while there is no database, retry when it is busy."
     try:
-        if not self.r.connect(): return self._say('waiting for run.db …')
+        if not self.r.connect():
+            if self.fp is not None: self._forget()
+            return self._say('waiting for run.db …')
         with self.r.snapshot():
             fp = self.r.fingerprint()
             if fp != self.fp:
@@ -624,6 +755,15 @@ def tick(self: Dashboard):
         self._say('run.db is being created …' if 'no such table' in str(e) else f'database not readable now ({e}); retrying')
     except Exception as e:  # never let a bad read stop the periodic callback
         self._say(f'error: {type(e).__name__}: {e}')
+
+@patch
+def _forget(self: Dashboard):
+    "The run is gone: every view back to its empty state, no task to choose (a new run there fills them again)."
+    gone = f'the run at {self.r.dir} is gone: waiting for a new run.db'
+    for v in self.views:
+        v.clear(gone)
+        v.stale = True
+    self.task.options, self.task.value, self.fp = [], None, None
 
 @patch
 def _show(self: Dashboard):
@@ -645,6 +785,8 @@ def _say(self: Dashboard, problem: str | None):
 def start(self: Dashboard) -> Dashboard:
     "Look at the run every `period` seconds from now on (until the session ends); returns self."
     if self.callback is None:
+        for v in self.views: v.live = True
+        self.overview.draw_counts()  # "now" from the start
         self.callback = pn.state.add_periodic_callback(self.tick, period=int(self.period * 1000))
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.on_session_destroyed(lambda ctx: self.stop())
@@ -657,6 +799,7 @@ def stop(self: Dashboard):
     if self.callback is not None:
         self.callback.stop()
         self.callback = None
+        for v in self.views: v.live = False
         self.status.object = CSS + '<span class="muted">stopped: no longer following the run</span>'
     self.r.close()
 
@@ -764,7 +907,7 @@ def _plaintext_warning(basic_auth, users) -> str | None:
 # %% ../nbs/21_dashboard.ipynb #d38b6782
 def app(run_dir, period: float = 2.0):
     "The served page of one browser session: a started `Dashboard` of `run_dir`."
-    pn.extension('tabulator')
+    _page_extension('tabulator')
     return Dashboard(run_dir, period).start().layout
 
 def banner(run_dir, address: str, port: int, basic_auth=None) -> str:

@@ -851,9 +851,9 @@ def _num(x, fmt: str) -> str: return '-' if x is None else format(x, fmt)  # a m
 
 def format_results(res: dict) -> str:
     "The results table as text."
-    head = (f"{'iter':>4} {'drawn':>8} {'submitted@3':>11} {'pass@2':>7} {'ever found':>10} {'policy-only':>12} "
+    head = (f"{'iter':>4} {'programs drawn':>14} {'submitted@3':>11} {'pass@2':>7} {'ever found':>10} {'policy-only':>12} "
             f"{'buffer (policy/mutated)':>24} {'loss':>7} {'lines':>5} {'ident':>5} {'copy':>5} {'s':>6}")
-    lines = [head] + [f"{r['iteration']:>4} {r['samples']:>8} {100 * r['cumulative']:>10.2f}% "
+    lines = [head] + [f"{r['iteration']:>4} {r['samples']:>14} {100 * r['cumulative']:>10.2f}% "
                       f"{_num(r['pass2'], '.1f'):>7} {_num(r['solved_ever'], 'd'):>10} {100 * r['policy_only']:>11.2f}% "
                       f"{r['buffer_policy']:>12}/{r['buffer_mutated']:<11} {r['loss'] or float('nan'):>7.3f} "
                       f"{r['median_lines'] or float('nan'):>5.1f} {_pct(r['identity_rate']):>5} {_pct(r['copy_rate']):>5} {r['seconds']:>6.0f}"
@@ -862,13 +862,15 @@ def format_results(res: dict) -> str:
               f"{len(res['solved_by_mutation'])}, by the policy's samples alone {len(res['solved_by_policy'])} "
               f"({len(res['policy_unique'])} of them not by the mutants); a right program ever found for "
               f"{len(res.get('ever_found', []))}")
-    return '\n'.join(lines + [shares, '(drawn: policy programs drawn so far; submitted@3 / pass@2: what the top answers score (ARC Prize '
+    return '\n'.join(lines + [shares, '(programs drawn: policy samples drawn so far, repeats included (the dashboard '
+                                        'also counts the distinct programs run); '
+                                        'submitted@3 / pass@2: what the top answers score (ARC Prize '
                                         'pass@2: tasks, fractions for several test inputs); ever found: tasks with a right program found so far; '
                                         'lines: median program length; ident: runnable samples that return their input; '
                                         'copy: samples already in the buffer)'])
 
 def plot_results(res: dict, path):
-    "Solve rate (pass@3) against samples, cumulative and policy-only, as a PNG."
+    "Solve rate (pass@3) against programs drawn, cumulative and policy-only, as a PNG."
     import matplotlib
     matplotlib.use('Agg')
     from matplotlib.figure import Figure
@@ -882,7 +884,8 @@ def plot_results(res: dict, path):
     ax.plot(xs, [100 * r['policy_only'] for r in res['iterations']], marker='s', ms=3, label='policy-only (that iteration)')
     if 'solved_by_mutation' in res and res['search_tasks']:
         ax.axhline(100 * len(res['solved_by_mutation']) / res['search_tasks'], ls='--', c='grey', lw=1, label='seed mutants alone')
-    ax.set_xlabel('policy samples'); ax.set_ylabel('search tasks solved (pass@3, %)'); ax.grid(alpha=.3); ax.legend()
+    ax.set_xlabel('programs drawn (policy samples, repeats included)')
+    ax.set_ylabel('search tasks solved (pass@3, %)'); ax.grid(alpha=.3); ax.legend()
     ax.set_ylim(bottom=0, top=max(1.0, ax.get_ylim()[1]))  # an all-zero run shows as 0 %, not around it
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -92,7 +92,9 @@ def run_overview(r: RunReader) -> dict:
             'last_step': step[0] if step else None}
 
 # %% ../nbs/20_run_view.ipynb #5a144724
-def activity(ov: dict) -> str:
+def activity(ov: dict,         # a `run_overview`
+             ago: bool = True  # say how long ago the last step was done (only where "now" is meant: a live view)
+            ) -> str:
     "What the loop is doing now (or did last), from the last finished step in `run_overview`."
     s, planned = ov['last_step'], ov['planned'] or 0
     if s is None: return 'seeding the buffer'
@@ -104,8 +106,7 @@ def activity(ov: dict) -> str:
            else 'iteration 0: training' if mid is not None
            else f'iteration {i}: sampling' if step == 'train'
            else f'iteration {i + 1}: training' if i + 1 < planned else 'finished')
-    ago = time.time() - s['done_at']
-    return nxt if nxt == 'finished' else f"{nxt} (last step done {ago:.0f} s ago)"
+    return nxt if nxt == 'finished' or not ago else f"{nxt} (last step done {time.time() - s['done_at']:.0f} s ago)"
 
 # %% ../nbs/20_run_view.ipynb #bd09d885
 def midtrain_rounds(r: RunReader) -> tuple:

@@ -56,11 +56,12 @@ def chromium():
         b.close()
 
 
-STATUS = r'iterations done: (\d+) / \d+ · samples: (\d+) · buffer: \d+ · candidates: \d+ · submitted, solved \(pass@3\): (\d+) / (\d+)'
+STATUS = (r'iterations done: (\d+) / \d+ · programs drawn: \d+ · distinct programs run: (\d+) · buffer: \d+ entries · '
+          r'candidates: \d+ · submitted, solved \(pass@3\): (\d+) / (\d+) tasks')
 
 
 def status_numbers(page) -> tuple:
-    "(iterations done, samples, tasks solved, search tasks) as the overview shows them, or None while it shows none."
+    "(iterations done, distinct programs run, tasks solved, search tasks) as the overview shows them, or None while none."
     loc = page.get_by_text(re.compile(STATUS))
     if loc.count() == 0: return None
     m = re.search(STATUS, loc.first.text_content())
@@ -126,6 +127,123 @@ def test_dashboard_and_results_agree_on_solved(tmp_path, codeit):
         assert ('solved at pass@3: <span class="ok">' in view.body.object) == (t.id in expected), t.id
     dash.stop()
     r.close()
+
+
+def _views(r):
+    "Every view of the dashboard over the reader `r` (the task views sharing one selector), each drawn once."
+    import panel as pn
+    from codeit_nb.dashboard import TaskBrowser, SamplesView, CandidatesView, BufferView, PriorityView, DiffView, Overview
+    task = pn.widgets.Select(options=r.store.search_tasks(), value=r.store.search_tasks()[0])
+    views = [Overview(r), TaskBrowser(r, task), SamplesView(r, task, page_size=2), CandidatesView(r, task, page_size=1),
+             BufferView(r), PriorityView(r), DiffView(r, task)]
+    for v in views: v.refresh()
+    return task, views
+
+
+def _page(views) -> str:
+    "The text of every HTML pane of `views`."
+    import panel as pn
+    return '\n'.join(str(p.object) for v in views for p in v.layout.select(pn.pane.HTML))
+
+
+def test_views_of_a_closed_or_removed_run_say_so(tmp_path):
+    "Clicking a view whose run was closed, then removed, shows one line saying so where its data were; nothing raises."
+    import shutil
+    from codeit_nb.store import synthetic_store
+    from codeit_nb.run_view import RunReader
+    synthetic_store(tmp_path / 'run', n_samples=96, n_tasks=4, iterations=2)
+    r = RunReader(tmp_path / 'run')
+    assert r.connect()
+    task, (ov, tb, sv, cv, bv, pv, dv) = _views(r)
+    assert sv.pager.pages > 1 and 'class="card"' in sv.cards.object
+    r.close()
+    closed = f"the run at {tmp_path / 'run'} is closed"
+    tb._pick(1)  # a row of the task table: the task views redraw
+    sv.pager.go(1)
+    cv.pager.go(1)
+    dv.among.value = 'candidates'
+    pv.upto.value = 'seed'
+    ov.refresh()
+    for pane in (sv.cards, cv.body, dv.body, pv.table, ov.counts): assert closed in pane.object, pane.object
+    assert 'class="card"' not in sv.cards.object and sv.pager.total == 0
+    shutil.rmtree(tmp_path / 'run')
+    task.value = task.options[2]
+    bv.refresh()
+    gone = f"the run at {tmp_path / 'run'} is gone"
+    for pane in (sv.cards, cv.body, dv.body, bv.counts): assert gone in pane.object, pane.object
+    assert 'Traceback' not in _page([ov, tb, sv, cv, bv, pv, dv])
+
+
+def test_dashboard_follows_a_run_removed_and_recreated(tmp_path):
+    "A run directory removed: every view empties and the status waits; a new run there: the selector holds its tasks."
+    import shutil
+    from codeit_nb.store import synthetic_store
+    from codeit_nb.run_view import ORIGINS, RunReader
+    from codeit_nb.dashboard import Dashboard
+    run = tmp_path / 'run'
+    synthetic_store(run, n_samples=96, n_tasks=4, iterations=2)
+    d = Dashboard(run)
+    for k in range(len(d.views)): d.tabs.active = k  # every tab drawn
+    d.tabs.active = 4  # the Buffer tab is shown
+    a = d.task.options
+    assert len(a) == 4 and sum(map(sum, (d.views[4].hist_src.data[o] for o in ORIGINS))) > 0
+    shutil.rmtree(run)
+    d.tick()
+    assert 'waiting for run.db' in d.status.object
+    assert (d.task.options, d.task.value, d.overview.data) == ([], None, None)
+    assert sum(map(sum, (d.views[4].hist_src.data[o] for o in ORIGINS))) == 0  # nothing of the deleted run
+    assert not d.views[4].means_src.data['x'] and not d.overview.solve_src.data['x']
+    assert 'class="card"' not in d.views[2].cards.object and d.views[1].table.value.empty
+    assert all(src.data['x'] == [] for src in (d.views[5].share_src, d.views[5].ess_src))
+    synthetic_store(run, n_samples=96, n_tasks=6, iterations=2, stop_after=1)
+    d.tick()
+    b = d.task.options
+    assert len(b) == 6 and b == d.r.store.search_tasks() and d.task.value == b[0], (a, b)
+    assert sum(map(sum, (d.views[4].hist_src.data[o] for o in ORIGINS))) == sum(d.r.store.buffer_counts().values())
+    assert 'iterations done: 1 / 2' in d.overview.counts.object
+    d.stop()
+
+
+def test_figures_read_honestly():
+    """Line figures: whole-number ticks, legend beside the plot, zero above the axis, a note while empty, own ranges.
+    Bars: no outline."""
+    from bokeh.models import Range1d
+    from codeit_nb.dashboard import BufferView, PriorityView, Overview, EMPTY, _fill
+    from codeit_nb.run_view import RunReader
+    nowhere = RunReader('/nonexistent')
+    ov, bv, pv = Overview(nowhere), BufferView(nowhere), PriorityView(nowhere)
+    for v in (ov, bv, pv): v.build()
+    lines = [ov.solve, ov.pools, ov.collapse, bv.means, pv.share, pv.ess]
+    for f in lines:
+        assert isinstance(f.x_range, Range1d) and isinstance(f.y_range, Range1d)  # never "could not set initial ranges"
+        assert f.xaxis[0].ticker.min_interval == 1 and f.xaxis[0].ticker.num_minor_ticks == 0, f.title.text
+        assert f.legend[0] in f.right and f.legend[0] not in f.center, f.title.text
+        assert f.select_one({'name': 'empty'}).text == EMPTY and f.select_one({'name': 'empty'}).visible
+    assert ov.pools.yaxis[0].ticker.min_interval == 1  # counts of experiences
+    _fill(ov.collapse, ov.collapse_src, {'x': [0, 1], 'identity': [0.0, 0.0], 'copy': [0.0, 0.0]})
+    assert not ov.collapse.select_one({'name': 'empty'}).visible
+    assert ov.collapse.y_range.start < 0 < ov.collapse.y_range.end  # an all-zero line is drawn above the axis
+    _fill(ov.pools, ov.pools_src, {'x': [2], 'policy': [8], 'mutated': [3]})
+    assert (ov.pools.x_range.start, ov.pools.x_range.end) == (1.5, 2.5)  # one point: one iteration wide
+    for f in (bv.hist, pv.hist):
+        assert f.legend[0] in f.right and f.y_range.start == 0
+        assert all(r.glyph.line_color is None for r in f.renderers)  # an empty bar is nothing, not a tick
+
+
+def test_now_only_on_live_views(tmp_path):
+    "A dashboard not started is a snapshot and says which; a started one says 'now'."
+    from codeit_nb.store import synthetic_store
+    from codeit_nb.dashboard import Dashboard
+    synthetic_store(tmp_path / 'run', n_samples=96, n_tasks=4, iterations=2)
+    d = Dashboard(tmp_path / 'run')
+    d.tabs.active = 4
+    assert 'snapshot of iteration 1, read at' in d.overview.counts.object and 'now' not in d.overview.counts.object
+    assert 'now' not in d.views[4].upto.options and 'snapshot of iteration 1' in d.views[4].counts.object
+    d.start()  # live from now on
+    assert 'now: ' in d.overview.counts.object
+    d.views[4].refresh()
+    assert 'now: ' in d.overview.counts.object and 'buffer now:' in d.views[4].counts.object
+    d.stop()
 
 
 @browser
