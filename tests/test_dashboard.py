@@ -4,7 +4,9 @@ process, `codeit dashboard` in another, Chromium driven by Playwright.
 The browser tests need Debian chromium at /usr/bin/chromium (`make chromium`); never `playwright install`.
 Panel renders inside shadow DOM, so everything is found with Playwright locators.
 Timings are not checked here: `codeit bench dashboard` measures the first render (see BENCHMARKS.md).
+With CODEIT_SCREENSHOTS=1 the live-run test also writes the docs' pictures of every tab (nbs/images/dashboard/).
 """
+import io
 import json
 import os
 import re
@@ -22,6 +24,9 @@ from _net import free_port, listening
 from codeit_nb.run_view import ORIGINS
 from conftest import codeit_exe
 
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_SHOTS = ROOT / 'nbs' / 'images' / 'dashboard'  # the pictures of the dashboard chapter (21_dashboard)
+RANGES = 'could not set initial ranges'  # Bokeh's console warning for a figure it cannot find ranges for
 CHROMIUM = '/usr/bin/chromium'
 browser = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                              reason='browser tests need Debian chromium at /usr/bin/chromium (make chromium)')
@@ -71,6 +76,21 @@ def status_numbers(page) -> tuple:
 def tab(page, name):
     "Switch to the dashboard tab `name`."
     page.get_by_text(name, exact=True).first.click()
+
+
+def docs_shot(page, name):
+    """With CODEIT_SCREENSHOTS=1: the page as shown, for the docs, in `DOCS_SHOTS/NAME.png` (the blank below it cut,
+    1000 px wide, 256 colours: under 150 KB); otherwise nothing (ordinary runs leave the committed pictures alone)."""
+    if os.environ.get('CODEIT_SCREENSHOTS') != '1': return
+    from PIL import Image, ImageChops
+    page.wait_for_timeout(1500)  # (Bokeh draws its canvases after the panes arrive)
+    im = Image.open(io.BytesIO(page.screenshot())).convert('RGB')
+    box = ImageChops.difference(im, Image.new('RGB', im.size, 'white')).getbbox()
+    im = im.crop((0, 0, im.width, min(im.height, box[3] + 16)))
+    im = im.resize((1000, round(im.height * 1000 / im.width)), Image.LANCZOS).quantize(256)
+    DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+    im.save(DOCS_SHOTS / f'{name}.png', optimize=True)
+    assert (DOCS_SHOTS / f'{name}.png').stat().st_size < 150_000, name
 
 
 def results_solved(codeit, run_dir) -> list:
@@ -253,6 +273,8 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
     run_dir.mkdir()
     with dashboard(run_dir) as url:
         page = chromium.new_page(viewport={'width': 1400, 'height': 1000})
+        console = []
+        page.on('console', lambda m: console.append(f'{m.type}: {m.text}'))
         page.goto(url)
         page.get_by_text('waiting for run.db').wait_for(timeout=30_000)  # no run yet
         # the micro preset with three iterations, trimmed to keep this test short on two cores: without pretraining (A4)
@@ -272,6 +294,7 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
         err = run.communicate(timeout=120)[1]
         assert run.returncode == 0, err[-2000:]
         page.screenshot(path=str(shots / 'live-overview.png'), full_page=True)
+        docs_shot(page, 'overview')
         # the figures moved while the run wrote: fewer iterations and samples first, then all three iterations
         assert seen and seen[0][0] < 3 and seen[-1][0] == 3, seen
         assert seen[-1][1] > seen[0][1], seen
@@ -290,6 +313,7 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
         page.locator('img.arcgrid').first.wait_for(timeout=30_000)
         assert page.locator('img.arcgrid').count() >= 4
         page.screenshot(path=str(shots / 'live-tasks.png'), full_page=True)
+        docs_shot(page, 'tasks')
 
         tab(page, 'Samples')  # program text, realised outputs beside targets
         first = st.query('SELECT program FROM samples WHERE task_id = (SELECT min(task_id) FROM tasks) ORDER BY iteration, id LIMIT 1')[0]['program']
@@ -297,6 +321,11 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
         assert page.get_by_text(re.compile(r'page 1 of \d+ \(\d+ samples\)')).count() == 1
         assert page.locator('img.arcgrid').count() >= 3 * 8
         page.screenshot(path=str(shots / 'live-samples.png'), full_page=True)
+        docs_shot(page, 'samples')
+
+        tab(page, 'Candidates')  # the task's candidates as pass@3 ranks them (or a line saying there are none)
+        page.get_by_text(re.compile(r'candidates')).first.wait_for(timeout=30_000)
+        docs_shot(page, 'candidates')
 
         tab(page, 'Buffer')  # the demonstration-accuracy histogram (Bokeh canvases) and its counts
         page.get_by_text('Demonstration accuracy of the buffer').wait_for(timeout=30_000)
@@ -308,6 +337,7 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
         page.wait_for_timeout(1000)
         assert page.locator('canvas').count() >= 2
         page.screenshot(path=str(shots / 'live-buffer.png'), full_page=True)
+        docs_shot(page, 'buffer')
 
         tab(page, 'Priorities')  # what the next training draw favours: log histogram by origin, shares, ESS over iterations
         page.get_by_text('What the next training draw favours').wait_for(timeout=30_000)
@@ -315,9 +345,11 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
         page.wait_for_timeout(1000)
         assert page.locator('canvas').count() >= 3
         page.screenshot(path=str(shots / 'live-priorities.png'), full_page=True)
+        docs_shot(page, 'priorities')
 
         tab(page, 'Program diff')
         page.get_by_text(re.compile(r'iteration 2')).first.wait_for(timeout=30_000)
+        docs_shot(page, 'program-diff')
 
         tab(page, 'Tasks')  # a click on a row chooses the task of every tab
         other = st.search_tasks()[-1]
@@ -325,6 +357,7 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
         page.get_by_text(re.compile(f'{other} arc1/evaluation')).wait_for(timeout=30_000)
         tab(page, 'Samples')
         page.get_by_text(re.compile(f'{other} inputs, targets')).wait_for(timeout=30_000)
+        assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
         page.close()
         st.close()
 
@@ -345,6 +378,8 @@ def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
         foreign = []  # the served page loads everything from the server itself
         page.route(re.compile(r'^(?!(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/|data:|blob:)'),
                    lambda route: (foreign.append(route.request.url), route.abort()))
+        console = []
+        page.on('console', lambda m: console.append(f'{m.type}: {m.text}'))
         page.goto(url)
         page.get_by_text('iterations done: 5 / 5').wait_for(timeout=30_000)
         assert status_numbers(page) == (5, n, len(solved), 100)
@@ -353,6 +388,8 @@ def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
         assert not foreign, foreign[:5]
         with urllib.request.urlopen(url, timeout=30) as r: assert r.status == 200 and b'<html' in r.read().lower()  # a second session
         page.screenshot(path=str(shots / 'synthetic-overview.png'))
+        for name in ('Buffer', 'Priorities'): tab(page, name); page.wait_for_timeout(1500)  # (every figure drawn)
+        assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
         page.close()
     b = bench_dashboard(repeats=1, run_dir=run_dir)
     assert b['samples'] == n and b['store_written_s'] is None

@@ -4,8 +4,11 @@ JupyterLab serves a copy of the chapters with Panel outputs (the dashboard, the 
 ipywidgets TaskBrowser). Each is opened in Debian chromium (Playwright, never `playwright install`) and run with
 Run > Run All Cells; then: every code cell ran, no cell shows a traceback, the Panel components rendered (dashboard
 tabs, grid pictures, Bokeh canvases), clicking a tab or picking a task changes the view, and not one request left the
-machine (every request to a host other than 127.0.0.1/localhost is recorded and blocked). At the end the server is
-stopped and nothing it started (kernels, the runs the notebooks start, servers inside kernels) is left running.
+machine (every request to a host other than 127.0.0.1/localhost is recorded and blocked). After Run All the dashboard
+chapter's example views still answer clicks without an error, the notebook saved from JupyterLab holds nothing of
+Panel's in the cells that serve the dashboard, and the browser's console has no Bokeh range warning. Whether a notebook
+opens unmodified is recorded (see `test_notebooks_open_unmodified`). At the end the server is stopped and nothing it
+started (kernels, the runs the notebooks start, servers inside kernels) is left running.
 
 Skipped only where /usr/bin/chromium is missing (`make chromium` installs it).
 """
@@ -104,6 +107,7 @@ class Lab:
                 assert self.proc.poll() is None and time.time() < deadline, (tmp / 'jupyterlab.log').read_text()[-3000:]
                 time.sleep(0.3)
         self.started = set()  # every process the server started (kernels and what they start), seen while running
+        self.dirty_on_open = {}  # notebook: whether JupyterLab marked it modified once its kernel was ready
 
     def note_processes(self): self.started |= _descendants(self.proc.pid)
 
@@ -168,17 +172,25 @@ def shots(tmp_path) -> Path:
 CODE_PROMPTS = "[...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
 
 
+DIRTY = '#jp-main-dock-panel .lm-TabBar-tab.jp-mod-dirty'  # the tab of a document with unsaved changes
+RANGES = 'could not set initial ranges'  # Bokeh's console warning for a figure it cannot find ranges for
+
+
 def run_all(browser, lab, nb, timeout=240):
-    "Open notebook `nb` in JupyterLab, Run All Cells, wait until every cell ran; returns (page, foreign requests)."
+    """Open notebook `nb` in JupyterLab, Run All Cells, wait until every cell ran; returns (page, foreign requests, the
+    browser console's messages)."""
     ctx = browser.new_context(viewport={'width': 1400, 'height': 1000})
-    foreign = []
+    foreign, console = [], []
     ctx.route(FOREIGN, lambda route: (foreign.append(route.request.url), route.abort()))
     page = ctx.new_page()
+    page.on('console', lambda m: console.append(f'{m.type}: {m.text}'))
     page.on('websocket', lambda ws: None if LOCAL.match(ws.url) else foreign.append(ws.url))
     lab.start_kernel(nb)
     page.goto(f'{lab.url}lab/workspaces/{Path(nb).stem}/tree/{nb}?token={lab.token}')  # a workspace of its own: this notebook only
     page.locator('.jp-Notebook .jp-CodeCell').first.wait_for(timeout=60_000)
     lab.wait_kernel(page, nb)
+    page.wait_for_timeout(1000)  # (the kernel's spec and language reach the notebook's metadata)
+    lab.dirty_on_open[nb] = page.locator(DIRTY).count() > 0
     page.locator('#jp-MainMenu').get_by_text('Run', exact=True).click()
     page.locator('li[data-command="runmenu:run-all"]').click()
     deadline, seen_busy = time.time() + timeout, False
@@ -195,7 +207,21 @@ def run_all(browser, lab, nb, timeout=240):
         assert time.time() < deadline, f'{nb}: Run All did not finish in {timeout} s; prompts {prompts}'
         page.wait_for_timeout(1000)
     assert not tracebacks(page), f'{nb}: a cell failed:\n{tracebacks(page)[0][-3000:]}'
-    return page, foreign
+    return page, foreign, console
+
+
+def save(page, lab, nb) -> int:
+    "Save the notebook shown (File > Save Notebook) and return the size of the file JupyterLab wrote, in bytes."
+    page.locator('#jp-MainMenu').get_by_text('File', exact=True).click()
+    page.locator('li[data-command="docmanager:save"]').click()
+    page.locator(DIRTY).first.wait_for(state='detached', timeout=60_000)
+    return (lab.root / nb).stat().st_size
+
+
+def cell_output(page, source: str):
+    "The output area of the code cell whose source holds the line `source`."
+    cell = page.locator('.jp-CodeCell').filter(has=page.locator('.jp-InputArea', has_text=source))
+    return cell.locator('.jp-OutputArea')
 
 
 def tracebacks(page) -> list:
@@ -215,7 +241,7 @@ def rendered_grids(page) -> int:
 
 def test_grids_task_browser(lab, chrome, shots):
     "01_grids: the ipywidgets TaskBrowser renders, draws a task, and narrows the ids as one types."
-    page, foreign = run_all(chrome, lab, '01_grids.ipynb', timeout=120)
+    page, foreign, _ = run_all(chrome, lab, '01_grids.ipynb', timeout=120)
     widget = page.locator('.jp-OutputArea-output .widget-vbox').last  # the chapter's last TaskBrowser (one task, 'tiny')
     widget.wait_for(timeout=30_000)
     widget.locator('img').first.wait_for(timeout=30_000)  # the task, drawn by matplotlib into the widget's output
@@ -231,8 +257,9 @@ def test_grids_task_browser(lab, chrome, shots):
 
 
 def test_dashboard_chapter(lab, chrome, shots):
-    "21_dashboard: the Panel outputs render offline (grid pictures, Bokeh figures, the app's seven tabs); a tab click redraws."
-    page, foreign = run_all(chrome, lab, '21_dashboard.ipynb')
+    """21_dashboard: the Panel outputs render offline (grid pictures, Bokeh figures, the app's seven tabs); a tab click
+    redraws; after Run All the example views answer clicks without an error; saved, its serving cells hold no Panel."""
+    page, foreign, console = run_all(chrome, lab, '21_dashboard.ipynb')
     assert rendered_grids(page) >= 10, rendered_grids(page)
     assert page.locator('canvas').count() >= 3  # Bokeh figures (overview curves, buffer histogram)
     app = page.locator('.jp-OutputArea-output').filter(has=page.get_by_text('Program diff', exact=True)).last
@@ -253,13 +280,46 @@ def test_dashboard_chapter(lab, chrome, shots):
     app.locator('img.arcgrid').first.wait_for(timeout=30_000)
     app.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / 'lab-21_dashboard-samples.png'))
+
+    # after Run All, the examples' views still answer clicks (they once raised: the last cell had closed their run)
+    sv = cell_output(page, 'sv = SamplesView(r, task)')
+    label = sv.get_by_text(re.compile(r'page 1 of \d+')).first
+    label.wait_for(timeout=30_000)
+    pages = int(re.search(r'of (\d+)', label.text_content())[1])
+    assert pages > 1, label.text_content()
+    sv.locator('button', has_text='next ▶').click()
+    sv.get_by_text(re.compile(f'page 2 of {pages}')).first.wait_for(timeout=30_000)
+    assert sv.locator('.card').count() >= 1
+    tb = cell_output(page, 'tb = TaskBrowser(r, task)')
+    cell = tb.locator('.tabulator-row').nth(2).locator('.tabulator-cell[tabulator-field="task_id"]')
+    tid = cell.text_content().strip()
+    cell.click()
+    tb.get_by_text(re.compile(re.escape(tid) + r' \S+: \d+ demonstrations')).first.wait_for(timeout=30_000)
+    app.locator('.bk-tab', has_text='Priorities').first.click()
+    app.get_by_text('What the next training draw favours').first.wait_for(timeout=30_000)
+    app.get_by_text(re.compile(r'the draw of meta-iteration \d+: \d+ entries')).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)  # (an error of a click's callback arrives as the kernel's stderr)
+    assert not tracebacks(page), f'a click raised:\n{tracebacks(page)[0][-3000:]}'
+    app.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / 'lab-21_dashboard-priorities.png'))
+    assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
+    # saved: the cells that serve the dashboard hold their URL and nothing of Panel's (they once held 7.2 MB). The
+    # notebook is not under 1 MB: `extension()` embeds Panel's JavaScript (3.5 MB, twice: two MIME types) so that it
+    # renders offline, and the example views' outputs add about 1.3 MB. Bounded here so that it does not grow.
+    size = save(page, lab, '21_dashboard.ipynb')
+    cells = json.loads((lab.root / '21_dashboard.ipynb').read_text())['cells']
+    src, out = lambda c: ''.join(c['source']), lambda c: len(json.dumps(c.get('outputs', [])))
+    served = [out(c) for c in cells if 'block=False)' in src(c)]
+    assert served and max(served) < 20_000, served
+    rest = size - sum(out(c) for c in cells if src(c).startswith('extension('))
+    assert rest <= 2_000_000, f'21_dashboard saved: {size / 1e6:.1f} MB, {rest / 1e6:.1f} MB without Panel'
     assert not foreign, f'requests to other hosts: {foreign[:5]}'
     page.context.close()
 
 
 def test_step_through_chapter(lab, chrome, shots):
     "22_step_through: grids and Bokeh figures render; the task selector it shows redraws the candidates of the task picked."
-    page, foreign = run_all(chrome, lab, '22_step_through.ipynb')
+    page, foreign, console = run_all(chrome, lab, '22_step_through.ipynb')
     assert rendered_grids(page) >= 6, rendered_grids(page)
     assert page.locator('canvas').count() >= 4  # the buffer seeded, the buffer after sampling, the overview
     assert page.get_by_text(re.compile(r'demonstrations, \d+ test \(not shown\)')).count() >= 1  # what the policy is given: demonstrations
@@ -278,8 +338,19 @@ def test_step_through_chapter(lab, chrome, shots):
     buffers.first.screenshot(path=str(shots / 'lab-22_step_through-buffer-seeded.png'))
     buffers.last.screenshot(path=str(shots / 'lab-22_step_through-buffer-after.png'))
     outputs.filter(has=page.get_by_text(re.compile(r'\(not shown\)'))).first.screenshot(path=str(shots / 'lab-22_step_through-task.png'))
+    assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
     assert not foreign, f'requests to other hosts: {foreign[:5]}'
     page.context.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "JupyterLab writes the running kernel's spec and language into the notebook's metadata as the kernel starts "
+    "(kernelspec.display_name 'Python 3 (ipykernel)', language_info with the Python version); nbdev_clean sets "
+    "display_name to the kernel's name and drops language_info, so every committed notebook opens modified"))
+def test_notebooks_open_unmodified(lab):
+    "No notebook opened above was marked modified before anything ran."
+    assert lab.dirty_on_open, 'no notebook was opened (the test would prove nothing)'
+    assert not any(lab.dirty_on_open.values()), lab.dirty_on_open
 
 
 def test_lab_leaves_nothing_running(lab):

@@ -571,6 +571,7 @@ def build(args) -> None:
                          + '\n  '.join(sorted(vendor.missing)))
     vendor.copy(SRC)
     (SRC / 'assets' / 'site.css').write_text(SITE_CSS)
+    if (nbs / 'images').is_dir(): shutil.copytree(nbs / 'images', SRC / 'images')  # pictures in the notebooks' text
 
     def entry(rel): return {titles[rel]: pages[rel].with_suffix('.ipynb').as_posix()}
     index = [r for r in rels if str(r) == 'index.ipynb']
