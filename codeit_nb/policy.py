@@ -13,10 +13,10 @@ from .tokenizer import build_tokenizer
 
 # %% auto #0
 __all__ = ['POLICY_PRESETS', 'PolicyConfig', 'build_policy', 'policy_parameters', 'training_bytes', 'free_bytes', 'check_memory',
-           'CheckpointError', 'checkpoint_files', 'save_checkpoint', 'load_checkpoint', 'load_pretrained',
+           'CheckpointError', 'checkpoint_files', 'save_checkpoint', 'is_causal', 'load_checkpoint', 'load_pretrained',
            'subword_checkpoint']
 
-# %% ../nbs/14_policy.ipynb #5492dad4
+# %% ../nbs/14_policy.ipynb #d81a4680
 @dataclass(frozen=True)
 class PolicyConfig:
     "Size and sequence lengths of the policy."
@@ -29,6 +29,7 @@ class PolicyConfig:
     dec_len: int = 160  # decoder tokens (program): 96 % of the solvers fit (see the sampling chapter)
     dropout: float = 0.0
     init: str = ''  # a Hugging Face model folder (or hub id) to start from instead of random weights; its own size is used
+    kind: str = 'seq2seq'  # random weights: 'seq2seq' (a T5: demonstrations in, program out) or 'causal' (decoder-only: a prompt, then the program)
 
 POLICY_PRESETS = {
     'tiny': PolicyConfig(),
@@ -39,14 +40,24 @@ POLICY_PRESETS = {
     'paper-a4': PolicyConfig(d_model=768, d_ff=3072, layers=12, heads=12, d_kv=64, enc_len=1024, dec_len=256, dropout=0.1),  # its A4: random weights
 }
 
+def _causal(cfg: PolicyConfig, tokenizer):
+    "A decoder-only policy (Qwen2's architecture, SOAR's family): the prompt holds the demonstrations, the completion the program."
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+    qc = Qwen2Config(vocab_size=len(tokenizer), hidden_size=cfg.d_model, intermediate_size=cfg.d_ff, num_hidden_layers=cfg.layers,
+                     num_attention_heads=cfg.heads, num_key_value_heads=cfg.heads, head_dim=cfg.d_kv, attention_dropout=cfg.dropout,
+                     max_position_embeddings=cfg.enc_len + cfg.dec_len + 2, tie_word_embeddings=True,
+                     pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id, bos_token_id=None)
+    return Qwen2ForCausalLM(qc)
+
 def build_policy(cfg:PolicyConfig, # the size, e.g. `POLICY_PRESETS['tiny']`
                  tokenizer=None,   # the tokenizer (None: `build_tokenizer()`); the vocabulary is its
                  seed:int=0        # the seed of the random weights
                 ):
-    "A randomly initialised `T5ForConditionalGeneration` of size `cfg` for `tokenizer`."
+    "A randomly initialised `T5ForConditionalGeneration` (or with `kind='causal'` a decoder-only `Qwen2ForCausalLM`) of size `cfg` for `tokenizer`."
     from transformers import T5Config, T5ForConditionalGeneration
     tokenizer = tokenizer or build_tokenizer()
     torch.manual_seed(seed)
+    if cfg.kind == 'causal': return _causal(cfg, tokenizer)
     tc = T5Config(vocab_size=len(tokenizer), d_model=cfg.d_model, d_ff=cfg.d_ff, d_kv=cfg.d_kv, num_layers=cfg.layers,
                   num_decoder_layers=cfg.layers, num_heads=cfg.heads, dropout_rate=cfg.dropout,
                   pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
@@ -57,11 +68,14 @@ def build_policy(cfg:PolicyConfig, # the size, e.g. `POLICY_PRESETS['tiny']`
     torch.nn.init.normal_(model.lm_head.weight, std=cfg.d_model ** -0.5)
     return model
 
-# %% ../nbs/14_policy.ipynb #5f538f6c
+# %% ../nbs/14_policy.ipynb #54e2ddc1
 def policy_parameters(cfg: PolicyConfig, # the size
                       vocab: int         # the tokenizer's vocabulary
                      ) -> int:
     "The parameters of `build_policy(cfg)`: the embedding (transformers ties the output layer to it), gated-GELU T5 blocks, norms, position buckets."
+    if cfg.kind == 'causal':  # Qwen2 blocks: attention with biased q/k/v, a gated MLP, two norms
+        hd = cfg.heads * cfg.d_kv
+        return vocab * cfg.d_model + cfg.layers * (4 * cfg.d_model * hd + 3 * hd + 3 * cfg.d_model * cfg.d_ff + 2 * cfg.d_model) + cfg.d_model
     attn, ff = 4 * cfg.d_model * cfg.heads * cfg.d_kv, 3 * cfg.d_model * cfg.d_ff
     encoder = cfg.layers * (attn + ff + 2 * cfg.d_model) + cfg.d_model
     decoder = cfg.layers * (2 * attn + ff + 3 * cfg.d_model) + cfg.d_model
@@ -142,7 +156,7 @@ def save_checkpoint(path,                # the checkpoint directory (created if 
     (path / 'extra.json').write_text(json.dumps(extra or {}))
     return checkpoint_files(path)
 
-# %% ../nbs/14_policy.ipynb #11ad212b
+# %% ../nbs/14_policy.ipynb #edf905b2
 @contextmanager
 def _reading(f: Path):
     "Any failure inside becomes a `CheckpointError` naming file `f`."
@@ -167,12 +181,21 @@ def _json(f: Path, default=None):
 _CALL_STATE = ('is_local', 'local_files_only', 'max_length', 'stride', 'truncation_side', 'truncation_strategy', 'pad_token_type_id',
                'padding_side', 'pad_to_multiple_of')  # what a loaded tokenizer takes from its last call's truncation and padding
 
+def _model_class(init, local: bool = True):
+    "The `transformers` auto class of the model in `init`: seq2seq, or causal where its config says it is not an encoder-decoder."
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM
+    return AutoModelForSeq2SeqLM if AutoConfig.from_pretrained(init, local_files_only=local).is_encoder_decoder else AutoModelForCausalLM
+
+def is_causal(model) -> bool:
+    "Whether `model` is a decoder-only policy (its prompt holds the demonstrations)."
+    return not model.config.is_encoder_decoder
+
 def load_checkpoint(path,                 # the checkpoint directory
                     device: str = 'cpu',  # where the model and optimizer state go
                     files: dict|None=None # `checkpoint_files` as recorded when it was written: checked first
                    ) -> tuple:
     "`(model, tokenizer, cfg, optimizer_state or None, extra)` from a checkpoint directory; never unpickles."
-    from transformers import T5ForConditionalGeneration, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
     from safetensors import safe_open
     from safetensors.torch import load_file
     path = Path(path)
@@ -180,7 +203,7 @@ def load_checkpoint(path,                 # the checkpoint directory
     if files: _check_files(path, files)
     with _reading(path / 'model.safetensors'): safe_open(path / 'model.safetensors', 'pt').keys()
     _json(path / 'config.json')
-    with _reading(path), _no_hf_bars(): model = T5ForConditionalGeneration.from_pretrained(path, use_safetensors=True).to(device)
+    with _reading(path), _no_hf_bars(): model = _model_class(path).from_pretrained(path, use_safetensors=True).to(device)
     with _reading(path / 'tokenizer.json'): tok = PreTrainedTokenizerFast.from_pretrained(path)
     for k in _CALL_STATE: tok.init_kwargs.pop(k, None)  # how it was loaded and last called: not saved again
     with _reading(path / 'policy_config.json'): cfg = PolicyConfig(**_json(path / 'policy_config.json'))
@@ -210,13 +233,13 @@ def _hub_unreachable(timeout: float = 5.0) -> str | None:
     except OSError as e: return f'the hub ({constants.ENDPOINT}) cannot be reached from here ({e.strerror or e})'
     return None
 
-# %% ../nbs/14_policy.ipynb #bf1cb69e
+# %% ../nbs/14_policy.ipynb #ea436fbf
 def load_pretrained(init: str # a Hugging Face model folder or hub id
                    ) -> tuple:
     "`(model, tokenizer)` from `init` through `from_pretrained`; a `CheckpointError` naming it when it cannot be loaded or its words are not the DSL's."
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers import AutoTokenizer
     def load(local):
-        with _no_hf_bars(): return AutoTokenizer.from_pretrained(init, local_files_only=local), AutoModelForSeq2SeqLM.from_pretrained(init, local_files_only=local)
+        with _no_hf_bars(): return AutoTokenizer.from_pretrained(init, local_files_only=local), _model_class(init, local).from_pretrained(init, local_files_only=local)
     try: tok, model = load(True)  # a folder, or a hub id already in the local cache
     except (OSError, ValueError, KeyError) as e:
         if Path(init).is_dir(): raise CheckpointError(f'policy.init={init}: cannot load it (the folder: {_first_line(e)})') from None
@@ -236,14 +259,14 @@ def load_pretrained(init: str # a Hugging Face model folder or hub id
     for k in _CALL_STATE: tok.init_kwargs.pop(k, None)
     return model, tok
 
-# %% ../nbs/14_policy.ipynb #437a41f4
+# %% ../nbs/14_policy.ipynb #8cf90ee8
 def subword_checkpoint(path,           # the folder to write (created)
                        texts: list,    # what the BPE learns its pieces from (decoder texts of programs, encoder texts)
                        vocab_size: int = 600, # the BPE's vocabulary (256 bytes, 4 special tokens, merges)
-                       cfg: PolicyConfig = PolicyConfig(d_model=64, d_ff=128, layers=2, heads=2, d_kv=32), # the T5's size
+                       cfg: PolicyConfig = PolicyConfig(d_model=64, d_ff=128, layers=2, heads=2, d_kv=32), # the size (`kind='causal'`: decoder-only)
                        seed: int = 0   # the seed of the random weights
                       ) -> Path:
-    "A small seq2seq checkpoint laid out as CodeT5+'s (a T5, a byte-level BPE learnt from `texts`) saved with `save_pretrained`."
+    "A small checkpoint laid out as CodeT5+'s (a T5; a Qwen2 decoder with `cfg.kind='causal'`) with a byte-level BPE learnt from `texts`, saved with `save_pretrained`."
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
     bpe = Tokenizer(models.BPE(unk_token='<unk>'))
@@ -259,6 +282,7 @@ def subword_checkpoint(path,           # the folder to write (created)
                   feed_forward_proj='relu', dropout_rate=cfg.dropout, pad_token_id=0, bos_token_id=1, eos_token_id=2,
                   decoder_start_token_id=0)
     path = Path(path)
-    with _no_hf_bars(): T5ForConditionalGeneration(tc).save_pretrained(path, safe_serialization=True)
+    model = _causal(cfg, tok) if cfg.kind == 'causal' else T5ForConditionalGeneration(tc)
+    with _no_hf_bars(): model.save_pretrained(path, safe_serialization=True)
     tok.save_pretrained(path)
     return path

@@ -12,7 +12,7 @@ from .tokenizer import encode_pairs, program_tokens
 
 # %% auto #0
 __all__ = ['flag', 'SYNTHETIC', 'TrainConfig', 'device_default', 'between', 'one_of', 'check_settings', 'check_device',
-           'tokenize_examples', 'length_batches', 'collate', 'progress_bar', 'Trainer', 'process_group',
+           'tokenize_examples', 'prompt_ids', 'length_batches', 'collate', 'progress_bar', 'Trainer', 'process_group',
            'synthetic_examples', 'greedy_accuracy']
 
 # %% ../nbs/15_train.ipynb #98b56a26
@@ -83,17 +83,26 @@ def validate(self: TrainConfig, prefix: str = 'train.'):
                           warmup=between(0, 10**9), bucket=between(1, 10**6), schedule=one_of('cosine', 'constant'),
                           min_lr=between(0, 1, float))
 
-# %% ../nbs/15_train.ipynb #8efde84d
+# %% ../nbs/15_train.ipynb #cd1073b2
 def tokenize_examples(examples,    # `(encoder text, decoder text)` pairs
                       tokenizer,   # the policy's tokenizer
                       enc_len:int, # encoder tokens kept (longer texts are cut)
-                      dec_len:int  # decoder tokens kept
+                      dec_len:int, # decoder tokens kept
+                      causal:bool=False # for a decoder-only policy: one sequence, the prompt (not learnt) then the program
                      ):
     "A `datasets.Dataset` with `input_ids` and `labels` for `(encoder text, decoder text)` pairs."
     from datasets import Dataset
-    enc = tokenizer([e for e, _ in examples], truncation=True, max_length=enc_len)['input_ids']
     dec = tokenizer([d for _, d in examples], truncation=True, max_length=dec_len - 1, add_special_tokens=False)['input_ids']
-    return Dataset.from_dict({'input_ids': enc, 'labels': [d + [tokenizer.eos_token_id] for d in dec]})  # no <s>: as sampling writes
+    dec = [d + [tokenizer.eos_token_id] for d in dec]  # no <s>: as sampling writes
+    if causal:
+        enc = [prompt_ids(tokenizer, e, enc_len) for e, _ in examples]
+        return Dataset.from_dict({'input_ids': [e + d for e, d in zip(enc, dec)], 'labels': [[-100] * len(e) + d for e, d in zip(enc, dec)]})
+    enc = tokenizer([e for e, _ in examples], truncation=True, max_length=enc_len)['input_ids']
+    return Dataset.from_dict({'input_ids': enc, 'labels': dec})
+
+def prompt_ids(tokenizer, text: str, enc_len: int) -> list:
+    "A decoder-only policy's prompt: the demonstrations' tokens (at most `enc_len`), `</s>` last — the program follows it."
+    return tokenizer(text, truncation=True, max_length=enc_len - 1, add_special_tokens=False)['input_ids'] + [tokenizer.eos_token_id]
 
 def length_batches(ds,                # from `tokenize_examples`
                    batch_size:int,    # rows per micro-batch
@@ -119,7 +128,8 @@ def collate(rows,       # `{'input_ids', 'labels'}` rows of a `tokenize_examples
         m = max(map(len, seqs))
         return torch.tensor([s + [v] * (m - len(s)) for s in seqs], device=device)
     ids = pad([r['input_ids'] for r in rows], pad_id)
-    return {'input_ids': ids, 'attention_mask': (ids != pad_id).long(), 'labels': pad([r['labels'] for r in rows], -100)}
+    mask = pad([[1] * len(r['input_ids']) for r in rows], 0)  # by length: a tokenizer's pad may be its </s> (a causal prompt ends with one)
+    return {'input_ids': ids, 'attention_mask': mask, 'labels': pad([r['labels'] for r in rows], -100)}
 
 # %% ../nbs/15_train.ipynb #6b420c73
 def progress_bar(label:str,        # what is being waited on, e.g. 'train 3'; '' for no bar
@@ -131,7 +141,7 @@ def progress_bar(label:str,        # what is being waited on, e.g. 'train 3'; ''
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=label, unit=unit, leave=False, disable=not label or rank != 0)
 
-# %% ../nbs/15_train.ipynb #d74103f2
+# %% ../nbs/15_train.ipynb #6ca9b089
 class Trainer:
     "Owns the policy's optimizer and step count across calls to `train`."
     def __init__(self,
@@ -169,7 +179,7 @@ class Trainer:
               progress:str=''    # a progress bar with this label (tqdm: a widget in notebooks); '' for none
              ) -> dict:
         "Train on `(encoder text, decoder text)` examples for `epochs`; returns mean loss, steps, tokens/s."
-        ds = tokenize_examples(examples, self.tok, self.pcfg.enc_len, self.pcfg.dec_len)
+        ds = tokenize_examples(examples, self.tok, self.pcfg.enc_len, self.pcfg.dec_len, causal=not self.model.config.is_encoder_decoder)
         batches = length_batches(ds, self.cfg.batch_size, self.rng, self.cfg.bucket)
         batches = (batches * math.ceil(epochs))[:max(1, round(len(batches) * epochs))]
         n_steps = math.ceil(len(batches) / self.cfg.grad_accum)
