@@ -106,7 +106,7 @@ def write_curve(rows: list,  # `[{'programs', 'codeit_pass3', ..., 'mutation_pas
     fig.tight_layout()
     fig.savefig(out / 'curve.png', dpi=120)
 
-# %% ../nbs/71_evaluation.ipynb #f8053363
+# %% ../nbs/71_evaluation.ipynb #12344060
 def _clock(path: Path, t0: float, c0: float) -> tuple:
     "Wall and CPU seconds of every invocation so far (this one's added to what `path` holds); written back."
     prev = json.loads(path.read_text()) if path.exists() else {'seconds': 0.0, 'cpu_seconds': 0.0}
@@ -164,7 +164,8 @@ def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
     st = loop.store
     its = [{'iteration': r['iteration'], 'pass3': r['solved_cumulative'], 'policy_only': r['solved_policy'],
             'train_seconds': round(r['train_seconds'] or 0, 1), 'sample_seconds': round(r['sample_seconds'] or 0, 1),
-            'stages': st.meta(f"stages_{r['iteration']}")} for r in st.iterations()]  # stages: sample, execute, relabel
+            'stages': st.meta(f"stages_{r['iteration']}"), 'elsewhere': st.meta(f"elsewhere_{r['iteration']}")}
+           for r in st.iterations()]  # stages: seconds to sample, execute, relabel; elsewhere: program-task pairs wanted, run
     pretrain_s = st.step_seconds(-1, 'pretrain')
     loop.close()
     seconds, cpu = _clock(out / 'clock.json', t0, c0)

@@ -33,7 +33,7 @@ __all__ = ['LOOP_PRESETS', 'ABLATIONS', 'ENGINE_SETTINGS', 'MICRO', 'FORK_SAME',
            'RunBusyError', 'writer_lock', 'writer_pid', 'plan_run', 'check_runnable', 'corrections', 'Loop',
            'run_digest', 'fork_run', 'results_table', 'format_results', 'plot_results']
 
-# %% ../nbs/19_loop.ipynb #2f100bc9
+# %% ../nbs/19_loop.ipynb #423d2f72
 @dataclass(frozen=True)
 class LoopConfig:
     "Everything a run depends on (with the seed, it determines the run)."
@@ -79,6 +79,7 @@ class LoopConfig:
         self.priority.validate('priority.')
         self.buffer.validate('buffer.')
         self.ra3.validate('ra3.')
+        if self.midtrain == 'ra3' and self.policy.kind == 'causal': raise ValueError('midtrain=ra3: needs an encoder-decoder policy (policy.kind=seq2seq)')
         big, yes_no = 10**7, {k: flag for k in ('mutation_candidates', 'no_exit', 'no_relabel', 'no_pretrain', 'one_demo', 'no_mutation')}
         check_settings(self, '', iterations=between(0, 10**6), mode=one_of('eval', 'dev'), n_search_tasks=between(0, 400),
                        samples_per_task=between(1, 10_000), temperature=between(0.01, 100, float), n_policy=between(0, big),
@@ -112,14 +113,14 @@ LOOP_PRESETS = {
 ABLATIONS = {'A1': 'no_exit', 'A2': 'no_relabel', 'A3': 'priority.uniform', 'A4': 'no_pretrain', 'A5': 'one_demo', 'A6': 'no_mutation'}
 _PRESETS = {PolicyConfig: POLICY_PRESETS}  # nested parts that can be set by a preset name
 
-# %% ../nbs/19_loop.ipynb #366ab9f0
+# %% ../nbs/19_loop.ipynb #b5051748
 @patch
 def validate(self: PolicyConfig, prefix: str = 'policy.'):
     "`self`, or a `ValueError` naming the first setting outside its range."
     if not isinstance(self.init, str): raise ValueError(f'{prefix}init={self.init!r}: expected a model folder or hub id')
     return check_settings(self, prefix, d_model=between(8, 16384), d_ff=between(8, 65536), layers=between(1, 128),
                           heads=between(1, 256), d_kv=between(1, 1024), enc_len=between(32, 16384), dec_len=between(16, 4096),
-                          dropout=between(0, 0.99, float))
+                          dropout=between(0, 0.99, float), kind=one_of('seq2seq', 'causal'))
 
 @patch
 def validate(self: Priority, prefix: str = 'priority.'):
@@ -390,14 +391,15 @@ def corrections(stored: LoopConfig, # the configuration a run was started with
         return False
     return [f for f in _changed(stored, cfg) if breaks(f)]
 
-# %% ../nbs/19_loop.ipynb #254818c2
+# %% ../nbs/19_loop.ipynb #aea6bb9e
 def _check_init(init: str):
     "A `CheckpointError` naming `init` unless it loads and the sampler can write the DSL with its tokenizer."
-    _, tok = load_pretrained(init)
+    model, tok = load_pretrained(init)
     try: ProgramConstraint(tok)
     except ValueError as e: raise CheckpointError(f'policy.init={init}: {e}') from None
+    return model
 
-# %% ../nbs/19_loop.ipynb #7ba79966
+# %% ../nbs/19_loop.ipynb #6e851cbc
 class Loop:
     "A CodeIt run in directory `out`, recorded in `out/run.db`; `run()` does (or resumes) all of it."
     def __init__(self,
@@ -407,6 +409,7 @@ class Loop:
                  progress: bool = True           # progress bars
                 ):
         self.out, self.progress = Path(out), progress
+        self.elsewhere, self.elsewhere_runs = {}, None  # `every_task`: program -> (tasks not yet run on, {task id: hit}); last step's counts
         if cfg is not None: check_runnable(cfg)  # before the directory is touched
         self.lock = writer_lock(self.out)
         try: self._open(cfg, resume)
@@ -417,7 +420,9 @@ class Loop:
     def _open(self, cfg, resume):
         "Open (or start) the run's store and set up what every step needs."
         self.cfg = plan_run(self.out, cfg, resume, busy=False)
-        if self.cfg.policy.init and stored_config(self.out) is None: _check_init(self.cfg.policy.init)  # a bad one: before anything is written
+        if self.cfg.policy.init and stored_config(self.out) is None:  # a bad one: before anything is written
+            if not _check_init(self.cfg.policy.init).config.is_encoder_decoder and self.cfg.midtrain == 'ra3':
+                raise CheckpointError(f'policy.init={self.cfg.policy.init}: a decoder-only model; midtrain=ra3 needs an encoder-decoder one')
         self.store = RunStore(self.out / 'run.db')
         if self.store.meta('config') is None: self._start()
         else: self._correct()
@@ -622,7 +627,7 @@ def _commit_midtrain(self: Loop, step: str, result: dict, ann: dict, t0: float):
         st.mark(-1, step, time.perf_counter() - t0)
     self.latents.update(ann)
 
-# %% ../nbs/19_loop.ipynb #c91fd0ed
+# %% ../nbs/19_loop.ipynb #b888c8af
 @patch
 def train_step(self: Loop, i: int):
     "Train one pass on a draw from the buffer; checkpoint; commit."
@@ -668,10 +673,11 @@ def sample_step(self: Loop, i: int, times: dict | None = None):
     with self.store.transaction():
         self.record(i, samples, new, metrics, time.perf_counter() - t0, hits)
         self.store.set_meta(f'stages_{i}', {k: round(v, 3) for k, v in times.items()})  # where the step's time went (store: not yet)
+        if self.cfg.every_task: self.store.set_meta(f'elsewhere_{i}', self.elsewhere_runs)  # program-task pairs wanted, and run (not known already)
     self.submit()  # after the commit: a kill before it leaves the last iteration's, which `run` rewrites on resume
     lap('store')
 
-# %% ../nbs/19_loop.ipynb #de950072
+# %% ../nbs/19_loop.ipynb #2b214c56
 @patch
 def encodings(self: Loop) -> list:
     "The encoder texts of the search tasks: what the policy samples from (A5: the first demonstration alone)."
@@ -725,12 +731,30 @@ def _hits_job(job: tuple) -> list:
 def execute_elsewhere(self: Loop, programs: list, i: int) -> list:
     "`every_task`: each distinct program of `programs` run on every other search task; the `Sample`s that solve a demonstration there."
     every = list(dict.fromkeys(p for ps in programs for p in ps))
-    jobs = [(task, [p for p in every if p not in mine], 'policy', i) for task, mine in zip(self.search, map(set, programs))]
+    wanted = [(task, [p for p in every if p not in mine]) for task, mine in zip(self.search, map(set, programs))]
+    seen = self.elsewhere  # a program already run on a task, in an earlier iteration, gives the same there: not run again
+    jobs = [(task, [p for p in ps if p not in seen or task.id in seen[p][0]], 'policy', i) for task, ps in wanted]
     bar = progress_bar(self._label(f'execute {i} elsewhere'), len(jobs), 'task')
     per_task = self.executor().map(_hits_job, jobs)
     bar.update(len(jobs))
     bar.close()
-    return [s for hits in per_task for s in hits]
+    hits, ids = [], [t.id for t in self.search]
+    for (task, ps), (_, ran, _, _), fresh in zip(wanted, jobs, per_task):
+        now = {h.program: h for h in fresh}
+        for p in ran:
+            left, found = seen.setdefault(p, (set(ids), {}))
+            left.discard(task.id)
+            if p in now: found[task.id] = now[p]
+        ran = set(ran)
+        for p in ps:
+            h = now.get(p) if p in ran else _again(seen[p][1].get(task.id), i)
+            if h is not None: hits.append(h)
+    self.elsewhere_runs = {'pairs': sum(len(ps) for _, ps in wanted), 'run': sum(len(j[1]) for j in jobs)}  # for the stages record
+    return hits
+
+def _again(hit, i: int):
+    "A hit found in an earlier iteration, as iteration `i` finds it again (None stays None)."
+    return None if hit is None else replace(hit, candidate=replace(hit.candidate, iteration=i))
 
 @patch
 def relabel(self: Loop, samples: list, i: int) -> list:

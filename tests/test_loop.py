@@ -174,3 +174,20 @@ def test_second_writer_is_refused(tmp_path):
     assert run_digest(out)['iterations'] == []  # readers do not need the lock
     lp.close()
     Loop(out, resume=True, progress=False).close()  # free once the writer is gone
+
+
+def test_every_task_runs_a_program_on_a_task_once(tmp_path):
+    "Issue 25 item 2: with `every_task`, a program already run on a task in an earlier iteration is not run there again; the run is the same."
+    cfg = replace(MICRO, iterations=2, every_task=True, no_pretrain=True, samples_per_task=6)
+    Loop(tmp_path / 'cached', cfg, progress=False).run()
+    fresh = Loop(tmp_path / 'fresh', cfg, progress=False).prepare()
+    for i in range(2):
+        fresh.train_step(i)
+        fresh.elsewhere.clear()  # forget what earlier iterations ran: every pair runs again
+        fresh.sample_step(i)
+    fresh.close()
+    assert run_digest(tmp_path / 'cached') == run_digest(tmp_path / 'fresh')
+    st = RunStore(tmp_path / 'cached' / 'run.db', readonly=True)
+    first, second = st.meta('elsewhere_0'), st.meta('elsewhere_1')
+    st.close()
+    assert first['run'] == first['pairs'] > 0 and second['run'] < second['pairs'], (first, second)
