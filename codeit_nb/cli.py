@@ -477,7 +477,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #7c56f908
+# %% ../nbs/90_cli.ipynb #19278fc6
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -642,14 +642,18 @@ def bench_priority_cmd(args):
     if 'accuracy' not in arms and len(args.seed) > 1: raise CLIError('--arms: the summary over seeds compares with the accuracy arm; include it')
     _over_seeds(args, lambda seed, out, base: bench_priority(args.preset, seed, out, base, arms, progress=not args.json), priority_summary)
 
-@command('bench dashboard', "the dashboard on a large synthetic run: first page in-process and served, a page's server CPU, "
+@command('bench dashboard', "the dashboard on a large synthetic run: first page in-process and served, "
+         "a page's server CPU, "
          "and a load test (N clients on loopback)",
          arg('--repeats', type=int, default=3, help='in-process renders (median reported)'),
          arg('--samples', type=int, default=100_000, help='samples of the synthetic run (written to a temporary directory, then removed)'),
          arg('--dir', metavar='DIR', default=None, help='measure this run directory instead of a synthetic run'),
-         arg('--clients', type=int, default=20, help='load test: clients asking for pages at once (1 to 64; default 20)'),
-         arg('--seconds', type=float, default=10.0, help='load test: how long each client asks (at most 120; default 10)'),
-         arg('--requests', type=int, default=None, help='load test: pages each client asks for at most (default: as many as fit)'),
+         arg('--clients', type=int, default=20,
+             help='load test: clients asking for pages at once (1 to 64; default 20)'),
+         arg('--seconds', type=float, default=10.0,
+             help='load test: how long each client asks (at most 120; default 10)'),
+         arg('--requests', type=int, default=None,
+             help='load test: pages each client asks for at most (default: as many as fit)'),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_dashboard_cmd(args):
     from pathlib import Path
@@ -662,22 +666,32 @@ def bench_dashboard_cmd(args):
         if not db.is_file(): raise CLIError(f"{args.dir}: no run store there (no run.db)")
         from codeit_nb.store import RunStore
         try: RunStore(db, readonly=True, check=True).close()
-        except (ValueError, sqlite3.DatabaseError) as e: raise CLIError(f"{db}: not a readable run store ({e})") from None
+        except (ValueError, sqlite3.DatabaseError) as e:
+            raise CLIError(f"{db}: not a readable run store ({e})") from None
     from codeit_nb.dashboard import bench_dashboard
     try: r = bench_dashboard(args.repeats, args.samples, args.dir, args.clients, args.seconds, args.requests)
     except ValueError as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items()))
 
-# %% ../nbs/90_cli.ipynb #a13cf869
+# %% ../nbs/90_cli.ipynb #c7beb495
 DASHBOARD_ARGS = (arg('dir', metavar='DIR', help='run directory (its run.db may not exist yet)'),
                   arg('--port', type=int, default=5006, help='port to listen on (default 5006)'),
-                  arg('--address', default='127.0.0.1', help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface, which needs --basic-auth and TLS)'),
-                  arg('--period', type=float, default=2.0, help='seconds between looks at the run (default 2; 0.5 to 3600)'),
+                  arg('--address', default='127.0.0.1',
+                      help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface, '
+                           'which needs --basic-auth and TLS)'),
+                  arg('--period', type=float, default=2.0,
+                      help='seconds between looks at the run (default 2; 0.5 to 3600)'),
                   arg('--show', action='store_true', help='open the page in a browser on this machine'),
-                  arg('--basic-auth', metavar='FILE', help='JSON file {"user": "password hash", ...} written by `codeit dashboard passwd FILE USER`: the page asks for a login (required with an --address off loopback)'),
-                  arg('--ssl-certfile', metavar='FILE', help='serve HTTPS with this certificate (PEM; with --ssl-keyfile); required with an --address off loopback'),
+                  arg('--basic-auth', metavar='FILE',
+                      help='JSON file {"user": "password hash", ...} written by `codeit dashboard passwd FILE USER`: '
+                           'the page asks for a login (required with an --address off loopback)'),
+                  arg('--ssl-certfile', metavar='FILE',
+                      help='serve HTTPS with this certificate (PEM; with --ssl-keyfile); '
+                           'required with an --address off loopback'),
                   arg('--ssl-keyfile', metavar='FILE', help='the private key of --ssl-certfile (PEM, not encrypted)'),
-                  arg('--insecure-http', action='store_true', help='serve plain HTTP off loopback on purpose (logins and pages cross the network unencrypted)'))  # the server's options: `codeit_nb.dashboard.main` parses them too
+                  arg('--insecure-http', action='store_true',
+                      help='serve plain HTTP off loopback on purpose (logins and pages cross the network unencrypted)'))
+# (the server's options: `codeit_nb.dashboard.main` parses them too)
 PERIOD_RANGE = (0.5, 3600.0)  # seconds: the shortest and longest `--period` of the dashboard
 
 def _command_line(args, specs) -> list:
@@ -692,9 +706,11 @@ def _command_line(args, specs) -> list:
 
 def read_logins(path,            # a `--basic-auth` file: a JSON object of user names to password hashes
                 name: str | None = None, # how messages name it (default `--basic-auth PATH`)
-                plaintext: bool = False  # let passwords stored as they are through (`codeit dashboard passwd` replaces them)
+                plaintext: bool = False  # let passwords stored as they are through (`dashboard passwd` replaces them)
                ) -> dict:
-    "The users of a login file and their hashes, checked: `CLIError` (one line naming the file) unless it is a small JSON object of user names to hashes."
+    "The users of a login file and their hashes, checked: `CLIError` (one line naming the file) unless it is a "
+    "small JSON object of user names to hashes."
+    "object of user names to hashes."
     import json, os, stat
     name = name or f'--basic-auth {path}'
     try: st = os.stat(path)
@@ -703,7 +719,8 @@ def read_logins(path,            # a `--basic-auth` file: a JSON object of user 
     try: users = json.loads(open(path, encoding='utf-8').read())
     except (OSError, UnicodeDecodeError, ValueError): users = None
     if not (isinstance(users, dict) and users and all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in users.items())):
-        raise CLIError(f'{name}: must be a JSON object of user names to password hashes (write one with: codeit dashboard passwd {path} USER)')
+        raise CLIError(f'{name}: must be a JSON object of user names to password hashes '
+                       f'(write one with: codeit dashboard passwd {path} USER)')
     for u, entry in users.items():
         try: h = _parse_hash(entry)
         except ValueError as e: raise CLIError(f'{name}: user {u!r}: {e} (write one with: codeit dashboard passwd {path} USER)') from None
@@ -719,14 +736,15 @@ def check_serving(address: str,        # the address to listen on
                   ssl_keyfile=None,    # its private key (PEM)
                   insecure_http: bool = False # plain HTTP off loopback on purpose
                  ) -> str | None:
-    "Check the serving options of `codeit dashboard` (`CLIError`, one line, for bad ones); the warning line to print, if any."
+    "Check the serving options of `codeit dashboard` (`CLIError`, one line, for bad ones); the warning, if any."
     import ipaddress, ssl
     lo, hi = PERIOD_RANGE
     if not lo <= period <= hi: raise CLIError(f"--period {period:g}: must be from {lo:g} to {hi:g} seconds")
     try: loopback = address.lower() == 'localhost' or ipaddress.ip_address(address.strip('[]')).is_loopback
     except ValueError: loopback = False
     if not loopback and basic_auth is None:
-        raise CLIError(f"--address {address}: listening off loopback needs --basic-auth FILE (a JSON file of user names to passwords)")
+        raise CLIError(f"--address {address}: listening off loopback needs --basic-auth FILE "
+                       "(a JSON file of user names to passwords)")
     if bool(ssl_certfile) != bool(ssl_keyfile):
         raise CLIError('--ssl-certfile and --ssl-keyfile go together: give both (the certificate and its private key)')
     if ssl_certfile:
@@ -735,21 +753,26 @@ def check_serving(address: str,        # the address to listen on
                 with open(f, 'rb') as fh: fh.read(1)
             except OSError as e: raise CLIError(f"{flag} {f}: {e.strerror or e}") from None
         def no_password(): raise CLIError(f'--ssl-keyfile {ssl_keyfile}: an encrypted key; give one without a password')
-        try: ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(ssl_certfile, ssl_keyfile, password=no_password)
+        try:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(ssl_certfile, ssl_keyfile, password=no_password)
         except ssl.SSLError as e:
-            raise CLIError(f'--ssl-certfile {ssl_certfile} --ssl-keyfile {ssl_keyfile}: not a PEM certificate and its private key '
+            raise CLIError(f'--ssl-certfile {ssl_certfile} --ssl-keyfile {ssl_keyfile}: '
+                           'not a PEM certificate and its private key '
                            f'({e.reason or e})') from None
         except OSError as e: raise CLIError(f"--ssl-certfile {ssl_certfile}: {e.strerror or e}") from None
     elif not loopback and not insecure_http:
-        raise CLIError(f"--address {address}: listening off loopback needs TLS (--ssl-certfile FILE --ssl-keyfile FILE), "
+        raise CLIError(f"--address {address}: listening off loopback needs TLS "
+                       "(--ssl-certfile FILE --ssl-keyfile FILE), "
                        "or --insecure-http to serve plain HTTP on purpose")
     elif not loopback:
-        return (f'codeit: warning: --insecure-http: serving plain HTTP on {address}: passwords and pages cross the network '
+        return (f'codeit: warning: --insecure-http: serving plain HTTP on {address}: '
+                'passwords and pages cross the network '
                 'unencrypted; prefer --ssl-certfile/--ssl-keyfile or an SSH tunnel')
 
 def check_run_dir(path # the run directory to watch
                  ):
-    "`CLIError` (one line) unless `path` is a directory, or does not exist yet in a directory that does (a run about to start)."
+    "`CLIError` (one line) unless `path` is a directory, or is not there yet in a directory that is (a run to come)."
     from pathlib import Path
     d = Path(path)
     if d.is_dir(): return

@@ -705,15 +705,16 @@ class DiffView(TaskView):
             else: parts.append(diff_html(b['diff']) if b['diff'] else '<p class="muted">unchanged</p>')
         self.body.object = CSS + (''.join(parts) or '<p class="muted">nothing yet</p>')
 
-# %% ../nbs/21_dashboard.ipynb #1f3efcea
+# %% ../nbs/21_dashboard.ipynb #1ab6fc7f
 from collections import OrderedDict
 from functools import wraps
 
 class _SharedReads:
     "Results of reads of a run kept by (read, stamp of the run's state, arguments), for every session of a server."
-    def __init__(self, size: int = 512): self.size, self.kept, self.hits, self.misses, self.lock = size, OrderedDict(), 0, 0, threading.Lock()
+    def __init__(self, size: int = 512):
+        self.size, self.kept, self.hits, self.misses, self.lock = size, OrderedDict(), 0, 0, threading.Lock()
     def __call__(self, fn):
-        "`fn(r, *args)`, answered from what was kept for `r.stamp` if it was read before (any session), else read and kept."
+        "`fn(r, *args)`, answered from what was kept for `r.stamp` if read before (by any session), else read and kept."
         @wraps(fn)
         def read(r, *args):
             key = (fn.__qualname__, getattr(r, 'stamp', None), args)
@@ -750,7 +751,7 @@ class _StampedReader(RunReader):
         self.stamp = (str(self.path.resolve()), self._ino, fp[1:])  # (fp[0] counts this reader's own connections)
         return fp
 
-# %% ../nbs/21_dashboard.ipynb #9da30d09
+# %% ../nbs/21_dashboard.ipynb #a9c167e3
 class Dashboard:
     "The whole app over run directory `run_dir`: live status, task selector, and lazily drawn tabs."
     def __init__(self,
@@ -763,9 +764,9 @@ class Dashboard:
         self.overview = Overview(self.r)
         self.views = [self.overview, TaskBrowser(self.r, self.task), SamplesView(self.r, self.task), CandidatesView(self.r, self.task),
                       BufferView(self.r), PriorityView(self.r), DiffView(self.r, self.task)]
-        for v in (self.views[:1] if lazy else self.views):  # widgets and panes exist before the page does: showing a tab
-            v.build()         # only updates them (a tab whose children were added on its first click sometimes stayed
-            v.built = True    # blank in JupyterLab); what costs (reading the run, drawing) still waits until it is shown
+        for v in (self.views[:1] if lazy else self.views):  # widgets and panes exist before the page does: showing a
+            v.build()         # tab only updates them (a tab whose children were added on its first click sometimes
+            v.built = True    # stayed blank in JupyterLab); what costs (reading, drawing) still waits until it is shown
         self.tabs = pn.Tabs(*[(v.title, v.layout) for v in self.views], sizing_mode='stretch_width')
         self.tabs.param.watch(lambda e: self._show(), 'active')
         for v in self.views: v.shown = (lambda v=v: self.views[self.tabs.active] is v)
@@ -988,7 +989,7 @@ class Serving:
             self.thread.join(30)
     def __repr__(self): return f"Serving({self.url!r}, {'running' if self.thread.is_alive() else 'stopped'})"
 
-# %% ../nbs/21_dashboard.ipynb #ec74770c
+# %% ../nbs/21_dashboard.ipynb #853d2014
 def _server(run_dir, port, address, period, show, users, loop, tls: dict | None = None):
     "The Bokeh server of the dashboard (listening, not started), guarded by host name, asking for a login of `users` if given."
     from panel.io.server import get_server
@@ -1009,7 +1010,7 @@ def _server(run_dir, port, address, period, show, users, loop, tls: dict | None 
     return server
 
 def _checked(run_dir, address, period, basic_auth, ssl_certfile, ssl_keyfile, insecure_http) -> tuple:
-    "The serving options checked as the command line checks them (`ValueError`, one line): (logins, TLS options, warning)."
+    "The serving options checked as the command line checks them (`ValueError`, one line): (logins, TLS, warning)."
     from codeit_nb.cli import check_run_dir, check_serving
     try:
         check_run_dir(run_dir)
@@ -1025,12 +1026,13 @@ def serve(run_dir,                    # the run directory
           period: float = 2.0,        # seconds between looks at the run
           show: bool = False,         # open a browser
           basic_auth=None,            # a login file {user: password hash} (`codeit dashboard passwd`), read once now: the page asks for a login (required off loopback)
-          block: bool = True,         # serve until interrupted; False: serve from a thread and return a `Serving` handle
+          block: bool = True,         # serve until interrupted; False: serve from a thread, return a `Serving` handle
           ssl_certfile=None,          # serve HTTPS with this certificate (PEM), and its key:
           ssl_keyfile=None,           # (TLS is required off loopback, unless `insecure_http`)
           insecure_http: bool = False # serve plain HTTP off loopback on purpose (with a warning)
          ):
-    "Serve the dashboard of `run_dir` at http(s)://address:port/: until Ctrl-C or SIGTERM, or (`block=False`) until the handle's `stop()`."
+    "Serve the dashboard of `run_dir` at http(s)://address:port/: until Ctrl-C or SIGTERM, or (`block=False`) until "
+    "the handle's `stop()`."
     users, tls, warning = _checked(run_dir, address, period, basic_auth, ssl_certfile, ssl_keyfile, insecure_http)
     if block:
         from tornado.ioloop import IOLoop
@@ -1071,7 +1073,7 @@ def serve(run_dir,                    # the run directory
     if warning: print(warning, file=sys.stderr, flush=True)
     return Serving(box['server'], box['loop'], t, f"http{'s' if tls else ''}://{host}:{box['server'].port}/")
 
-# %% ../nbs/21_dashboard.ipynb #9a50ae50
+# %% ../nbs/21_dashboard.ipynb #7e53bcfc
 def main(argv: list | None = None # the arguments of `codeit dashboard` (`DIR [--port P] ...`); default `sys.argv[1:]`
         ):
     "Command-line entry of the dashboard server (what `codeit dashboard` runs), with that command's parser."
@@ -1081,14 +1083,15 @@ def main(argv: list | None = None # the arguments of `codeit dashboard` (`DIR [-
         sys.exit(2)
     try: a = build_parser().parse_args(['dashboard', *(sys.argv[1:] if argv is None else argv)])
     except CLIError as e: fail(e)
-    try: serve(a.dir, a.port, a.address, a.period, a.show, a.basic_auth, ssl_certfile=a.ssl_certfile, ssl_keyfile=a.ssl_keyfile,
-               insecure_http=a.insecure_http)
+    try: serve(a.dir, a.port, a.address, a.period, a.show, a.basic_auth, ssl_certfile=a.ssl_certfile,
+               ssl_keyfile=a.ssl_keyfile, insecure_http=a.insecure_http)
     except ValueError as e: fail(e)
     except OSError as e: fail(f'cannot listen on {a.address}:{a.port}: {e.strerror or e}')
 
-# %% ../nbs/21_dashboard.ipynb #695ff752
+# %% ../nbs/21_dashboard.ipynb #04aae6c8
 def first_render_seconds(run_dir) -> dict:
-    "Seconds to build the served dashboard of `run_dir` and its Bokeh models (a first page's work, reads included), and the samples it read over."
+    "Seconds to build the served dashboard of `run_dir` and its Bokeh models (a first page's work, reads included), "
+    "and the samples it read over."
     import re
     with _shared.lock: _shared.kept.clear()  # (a first page: nothing read yet)
     t0 = time.perf_counter()
@@ -1098,17 +1101,20 @@ def first_render_seconds(run_dir) -> dict:
     t2 = time.perf_counter()
     d.stop()
     if d.overview.data is None:  # the status line says why
-        raise ValueError(f"{run_dir}: the dashboard cannot read it ({html.unescape(re.sub('<[^>]*>', '', d.status.object.split('</style>')[-1]))})")
-    return {'build': round(t1 - t0, 3), 'models': round(t2 - t1, 3), 'total': round(t2 - t0, 3), 'samples': d.overview.data['samples']}
+        why = html.unescape(re.sub('<[^>]*>', '', d.status.object.split('</style>')[-1]))
+        raise ValueError(f'{run_dir}: the dashboard cannot read it ({why})')
+    return {'build': round(t1 - t0, 3), 'models': round(t2 - t1, 3), 'total': round(t2 - t0, 3),
+            'samples': d.overview.data['samples']}
 
-# %% ../nbs/21_dashboard.ipynb #21116577
+# %% ../nbs/21_dashboard.ipynb #89219c0f
 @contextmanager
 def served(run_dir,                 # the run directory
            log,                     # file that gets the server's output
            exe: str | None = None,  # the `codeit` command (default: `codeit_nb.cli` run by this Python)
            timeout: float = 90      # seconds to wait for the first page
           ):
-    "Serve `codeit dashboard RUN_DIR` on a free port in a child process for the block; yields (url, seconds the first page took, its pid)."
+    "Serve `codeit dashboard RUN_DIR` on a free port in a child process for the block; yields (url, seconds the "
+    "first page took, its pid)."
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
@@ -1150,7 +1156,8 @@ def load_test(url,                       # the page
               seconds: float = 10.0,     # how long they go on asking (a page begun goes on to its end)
               requests: int | None = None # pages each client asks for at most
              ) -> dict:
-    "Pages served to `clients` concurrent clients on loopback for `seconds`: how many, errors, and page times (median, p95, max)."
+    "Pages served to `clients` concurrent clients on loopback for `seconds`: how many, errors, page times "
+    "(median, p95, max)."
     times, errors, end = [], [], time.perf_counter() + seconds
     def client(_):
         n = 0
@@ -1175,7 +1182,8 @@ def bench_dashboard(repeats: int = 3,          # in-process renders (the median 
                     requests: int | None = None, # load test: pages each client asks for at most
                     pages: int = 5             # pages asked for one after another to measure a page's server CPU
                    ) -> dict:
-    "The dashboard on a large run: writing the synthetic run, first page in-process, pages served (time and server CPU), a load test."
+    "The dashboard on a large run: writing the synthetic run, first page in-process, pages served (time and "
+    "server CPU), a load test."
     tmp = Path(tempfile.mkdtemp(prefix='bench-dashboard-'))
     try:
         written = None

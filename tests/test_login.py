@@ -62,7 +62,8 @@ def test_logins_are_judged_by_the_users_read_at_start(tmp_path):
     users = tmp_path / 'users.json'
     assert _passwd(users, 'me', 'a long secret').returncode == 0
     from codeit_nb.cli import hash_password
-    users.write_text(json.dumps({**json.loads(users.read_text()), 'old': hash_password('plain words here', iterations=1000)}))
+    old = hash_password('plain words here', iterations=1000)
+    users.write_text(json.dumps({**json.loads(users.read_text()), 'old': old}))
     port, log = free_port(), tmp_path / 'dashboard.log'
     with open(log, 'w') as out:
         p = subprocess.Popen([codeit_exe(), 'dashboard', str(run), '--port', str(port), '--basic-auth', str(users)],
