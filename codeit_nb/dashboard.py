@@ -705,7 +705,7 @@ class DiffView(TaskView):
             else: parts.append(diff_html(b['diff']) if b['diff'] else '<p class="muted">unchanged</p>')
         self.body.object = CSS + (''.join(parts) or '<p class="muted">nothing yet</p>')
 
-# %% ../nbs/21_dashboard.ipynb #1ab6fc7f
+# %% ../nbs/21_dashboard.ipynb #cba851e0
 from collections import OrderedDict
 from functools import wraps
 
@@ -745,6 +745,9 @@ class _StampedReader(RunReader):
         generation = self.generation
         if not super().connect() or self.generation != generation: self.stamp = None  # (gone, or another file)
         return self.store is not None
+    def close(self):
+        self.stamp = None
+        super().close()
     def fingerprint(self) -> tuple:
         self.stamp = None
         fp = RunReader.fingerprint(self)
