@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 # %% auto #0
-__all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'PBKDF2_ITERATIONS', 'MIN_PASSWORD', 'CLIError', 'Command', 'arg', 'group',
-           'command', 'build_parser', 'main', 'task_summary', 'data_info', 'data_show', 'exec_program',
+__all__ = ['COMMANDS', 'GROUPS', 'DASHBOARD_ARGS', 'PERIOD_RANGE', 'PBKDF2_ITERATIONS', 'MIN_PASSWORD', 'CLIError', 'Command',
+           'arg', 'group', 'command', 'build_parser', 'main', 'task_summary', 'data_info', 'data_show', 'exec_program',
            'solvers_verify', 'solvers_stats', 'mutate_cmd', 'baseline_cmd', 'run_cmd', 'results_cmd', 'score_cmd',
            'export_cmd', 'pretrain_cmd', 'bench_dsl_cmd', 'bench_mutate_cmd', 'bench_policy_cmd', 'bench_sampling_cmd',
            'bench_ray_cmd', 'bench_iteration_cmd', 'bench_replay_cmd', 'bench_fuzz_cmd', 'bench_learn_cmd',
            'bench_eval_cmd', 'bench_ra3_cmd', 'bench_priority_cmd', 'bench_dashboard_cmd', 'read_logins',
-           'dashboard_cmd', 'hash_password', 'check_password', 'check_login', 'plaintext_users', 'passwd_cmd']
+           'check_serving', 'check_run_dir', 'dashboard_cmd', 'hash_password', 'check_password', 'check_login',
+           'plaintext_users', 'passwd_cmd']
 
 # %% ../nbs/90_cli.ipynb #a6bc138f
 class CLIError(Exception):
@@ -476,7 +477,7 @@ def pretrain_cmd(args):
     except sqlite3.DatabaseError as e: raise CLIError(f"{args.out}/run.db: not a readable run store ({e})") from None
     print(f"checkpoint: {args.out}/ckpt/pretrain")
 
-# %% ../nbs/90_cli.ipynb #f4f7f86b
+# %% ../nbs/90_cli.ipynb #19278fc6
 group('bench', 'throughput benchmarks (record results in BENCHMARKS.md)')
 
 def _bench(args, fn):
@@ -641,26 +642,57 @@ def bench_priority_cmd(args):
     if 'accuracy' not in arms and len(args.seed) > 1: raise CLIError('--arms: the summary over seeds compares with the accuracy arm; include it')
     _over_seeds(args, lambda seed, out, base: bench_priority(args.preset, seed, out, base, arms, progress=not args.json), priority_summary)
 
-@command('bench dashboard', "seconds of the dashboard's first page on a large synthetic run: in-process build, Bokeh models, pages served",
+@command('bench dashboard', "the dashboard on a large synthetic run: first page in-process and served, "
+         "a page's server CPU, "
+         "and a load test (N clients on loopback)",
          arg('--repeats', type=int, default=3, help='in-process renders (median reported)'),
          arg('--samples', type=int, default=100_000, help='samples of the synthetic run (written to a temporary directory, then removed)'),
          arg('--dir', metavar='DIR', default=None, help='measure this run directory instead of a synthetic run'),
+         arg('--clients', type=int, default=20,
+             help='load test: clients asking for pages at once (1 to 64; default 20)'),
+         arg('--seconds', type=float, default=10.0,
+             help='load test: how long each client asks (at most 120; default 10)'),
+         arg('--requests', type=int, default=None,
+             help='load test: pages each client asks for at most (default: as many as fit)'),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_dashboard_cmd(args):
     from pathlib import Path
-    _positive(args, 'repeats', 'samples')
-    if args.dir is not None and not (Path(args.dir) / 'run.db').is_file(): raise CLIError(f"{args.dir}: no run store there (no run.db)")
+    import sqlite3
+    _positive(args, 'repeats', 'samples', 'clients', 'requests')
+    if args.clients > 64: raise CLIError(f'--clients {args.clients}: at most 64')
+    if not 0 < args.seconds <= 120: raise CLIError(f'--seconds {args.seconds:g}: must be more than 0 and at most 120')
+    if args.dir is not None:
+        db = Path(args.dir) / 'run.db'
+        if not db.is_file(): raise CLIError(f"{args.dir}: no run store there (no run.db)")
+        from codeit_nb.store import RunStore
+        try: RunStore(db, readonly=True, check=True).close()
+        except (ValueError, sqlite3.DatabaseError) as e:
+            raise CLIError(f"{db}: not a readable run store ({e})") from None
     from codeit_nb.dashboard import bench_dashboard
-    r = bench_dashboard(args.repeats, args.samples, args.dir)
+    try: r = bench_dashboard(args.repeats, args.samples, args.dir, args.clients, args.seconds, args.requests)
+    except ValueError as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items()))
 
-# %% ../nbs/90_cli.ipynb #548800ec
+# %% ../nbs/90_cli.ipynb #c7beb495
 DASHBOARD_ARGS = (arg('dir', metavar='DIR', help='run directory (its run.db may not exist yet)'),
                   arg('--port', type=int, default=5006, help='port to listen on (default 5006)'),
-                  arg('--address', default='127.0.0.1', help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface, which needs --basic-auth)'),
-                  arg('--period', type=float, default=2.0, help='seconds between looks at the run (default 2)'),
+                  arg('--address', default='127.0.0.1',
+                      help='address to listen on (default 127.0.0.1; 0.0.0.0 for every interface, '
+                           'which needs --basic-auth and TLS)'),
+                  arg('--period', type=float, default=2.0,
+                      help='seconds between looks at the run (default 2; 0.5 to 3600)'),
                   arg('--show', action='store_true', help='open the page in a browser on this machine'),
-                  arg('--basic-auth', metavar='FILE', help='JSON file {"user": "password hash", ...} written by `codeit dashboard passwd FILE USER`: the page asks for a login (required with an --address off loopback)'))  # the server's options: `codeit_nb.dashboard.main` parses them too
+                  arg('--basic-auth', metavar='FILE',
+                      help='JSON file {"user": "password hash", ...} written by `codeit dashboard passwd FILE USER`: '
+                           'the page asks for a login (required with an --address off loopback)'),
+                  arg('--ssl-certfile', metavar='FILE',
+                      help='serve HTTPS with this certificate (PEM; with --ssl-keyfile); '
+                           'required with an --address off loopback'),
+                  arg('--ssl-keyfile', metavar='FILE', help='the private key of --ssl-certfile (PEM, not encrypted)'),
+                  arg('--insecure-http', action='store_true',
+                      help='serve plain HTTP off loopback on purpose (logins and pages cross the network unencrypted)'))
+# (the server's options: `codeit_nb.dashboard.main` parses them too)
+PERIOD_RANGE = (0.5, 3600.0)  # seconds: the shortest and longest `--period` of the dashboard
 
 def _command_line(args, specs) -> list:
     "The arguments that parse back to `args` under `specs` (`arg(...)`s): positionals, then every option."
@@ -672,10 +704,13 @@ def _command_line(args, specs) -> list:
         elif v is not None: out += [flags[0], str(v)]
     return out
 
-def read_logins(path,            # a `--basic-auth` file: a JSON object of user names to password hashes (or passwords)
-                name: str | None = None # how messages name it (default `--basic-auth PATH`)
+def read_logins(path,            # a `--basic-auth` file: a JSON object of user names to password hashes
+                name: str | None = None, # how messages name it (default `--basic-auth PATH`)
+                plaintext: bool = False  # let passwords stored as they are through (`dashboard passwd` replaces them)
                ) -> dict:
-    "The users of a login file and their entries, checked: `CLIError` (one line naming the file) unless it is a small JSON object of user names to hashes or passwords."
+    "The users of a login file and their hashes, checked: `CLIError` (one line naming the file) unless it is a "
+    "small JSON object of user names to hashes."
+    "object of user names to hashes."
     import json, os, stat
     name = name or f'--basic-auth {path}'
     try: st = os.stat(path)
@@ -684,25 +719,74 @@ def read_logins(path,            # a `--basic-auth` file: a JSON object of user 
     try: users = json.loads(open(path, encoding='utf-8').read())
     except (OSError, UnicodeDecodeError, ValueError): users = None
     if not (isinstance(users, dict) and users and all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in users.items())):
-        raise CLIError(f'{name}: must be a JSON object of user names to passwords, e.g. {{"me": "a long secret"}}')
+        raise CLIError(f'{name}: must be a JSON object of user names to password hashes '
+                       f'(write one with: codeit dashboard passwd {path} USER)')
     for u, entry in users.items():
-        try: _parse_hash(entry)
+        try: h = _parse_hash(entry)
         except ValueError as e: raise CLIError(f'{name}: user {u!r}: {e} (write one with: codeit dashboard passwd {path} USER)') from None
+        if h is None and not plaintext:
+            raise CLIError(f"{name}: user {u!r}: the password is stored as it is, not hashed; "
+                           f"store a salted hash with: codeit dashboard passwd {path} {shlex.quote(u)}")
     return users
+
+def check_serving(address: str,        # the address to listen on
+                  period: float,       # seconds between looks at the run
+                  basic_auth=None,     # the login file, if any
+                  ssl_certfile=None,   # the TLS certificate (PEM), if any
+                  ssl_keyfile=None,    # its private key (PEM)
+                  insecure_http: bool = False # plain HTTP off loopback on purpose
+                 ) -> str | None:
+    "Check the serving options of `codeit dashboard` (`CLIError`, one line, for bad ones); the warning, if any."
+    import ipaddress, ssl
+    lo, hi = PERIOD_RANGE
+    if not lo <= period <= hi: raise CLIError(f"--period {period:g}: must be from {lo:g} to {hi:g} seconds")
+    try: loopback = address.lower() == 'localhost' or ipaddress.ip_address(address.strip('[]')).is_loopback
+    except ValueError: loopback = False
+    if not loopback and basic_auth is None:
+        raise CLIError(f"--address {address}: listening off loopback needs --basic-auth FILE "
+                       "(a JSON file of user names to passwords)")
+    if bool(ssl_certfile) != bool(ssl_keyfile):
+        raise CLIError('--ssl-certfile and --ssl-keyfile go together: give both (the certificate and its private key)')
+    if ssl_certfile:
+        for flag, f in (('--ssl-certfile', ssl_certfile), ('--ssl-keyfile', ssl_keyfile)):
+            try:
+                with open(f, 'rb') as fh: fh.read(1)
+            except OSError as e: raise CLIError(f"{flag} {f}: {e.strerror or e}") from None
+        def no_password(): raise CLIError(f'--ssl-keyfile {ssl_keyfile}: an encrypted key; give one without a password')
+        try:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(ssl_certfile, ssl_keyfile, password=no_password)
+        except ssl.SSLError as e:
+            raise CLIError(f'--ssl-certfile {ssl_certfile} --ssl-keyfile {ssl_keyfile}: '
+                           'not a PEM certificate and its private key '
+                           f'({e.reason or e})') from None
+        except OSError as e: raise CLIError(f"--ssl-certfile {ssl_certfile}: {e.strerror or e}") from None
+    elif not loopback and not insecure_http:
+        raise CLIError(f"--address {address}: listening off loopback needs TLS "
+                       "(--ssl-certfile FILE --ssl-keyfile FILE), "
+                       "or --insecure-http to serve plain HTTP on purpose")
+    elif not loopback:
+        return (f'codeit: warning: --insecure-http: serving plain HTTP on {address}: '
+                'passwords and pages cross the network '
+                'unencrypted; prefer --ssl-certfile/--ssl-keyfile or an SSH tunnel')
+
+def check_run_dir(path # the run directory to watch
+                 ):
+    "`CLIError` (one line) unless `path` is a directory, or is not there yet in a directory that is (a run to come)."
+    from pathlib import Path
+    d = Path(path)
+    if d.is_dir(): return
+    if d.exists() or d.is_symlink(): raise CLIError(f"{d}: not a directory (name a run directory)")
+    parent = d.absolute().parent
+    if not parent.is_dir(): raise CLIError(f"{d}: no such run directory, nor its parent {parent}")
 
 @command('dashboard', 'serve the live, read-only dashboard of a run directory in the browser (until Ctrl-C)', *DASHBOARD_ARGS)
 def dashboard_cmd(args):
-    import ipaddress, os, socket
-    from pathlib import Path
-    d = Path(args.dir)
-    if not d.is_dir(): raise CLIError(f"{d}: no such run directory")
+    import os, socket
+    check_run_dir(args.dir)
     if not 1 <= args.port <= 65535: raise CLIError(f"--port {args.port}: must be between 1 and 65535")
-    if not args.period > 0: raise CLIError(f"--period {args.period:g}: must be a positive number of seconds")
-    try: loopback = args.address.lower() == 'localhost' or ipaddress.ip_address(args.address.strip('[]')).is_loopback
-    except ValueError: loopback = False
-    if not loopback and args.basic_auth is None:
-        raise CLIError(f"--address {args.address}: listening off loopback needs --basic-auth FILE (a JSON file of user names to passwords)")
     if args.basic_auth is not None: read_logins(args.basic_auth)
+    check_serving(args.address, args.period, args.basic_auth, args.ssl_certfile, args.ssl_keyfile, args.insecure_http)
     try:
         with socket.socket(socket.AF_INET6 if ':' in args.address else socket.AF_INET) as s: s.bind((args.address, args.port))
     except OSError as e: raise CLIError(f"cannot listen on {args.address}:{args.port}: {e.strerror or e}") from None
@@ -710,7 +794,7 @@ def dashboard_cmd(args):
     argv = [sys.executable, '-c', 'from codeit_nb.dashboard import main; main()', *_command_line(args, DASHBOARD_ARGS)]
     os.execv(sys.executable, argv)  # this process becomes the server: nothing is left behind when it is killed
 
-# %% ../nbs/90_cli.ipynb #41fbfeaa
+# %% ../nbs/90_cli.ipynb #00c24190
 import base64
 PBKDF2_ITERATIONS = 600_000  # of the hashes `codeit dashboard passwd` writes
 MIN_PASSWORD = 8             # characters: `codeit dashboard passwd` refuses shorter passwords
@@ -736,15 +820,14 @@ def _parse_hash(entry: str) -> tuple | None:
     if not (1000 <= n <= 100_000_000 and len(salt) >= 8 and len(key) == 32): raise ValueError('not a valid pbkdf2_sha256 hash')
     return n, salt, key
 
-def check_password(entry: str, # a login file's entry: a hash from `hash_password`, or a password stored as it is
+def check_password(entry: str, # a login file's entry: a hash from `hash_password`
                    password: str
                   ) -> bool:
-    "Whether `password` matches `entry`, compared in constant time."
+    "Whether `password` matches the hash `entry`, compared in constant time (an entry that is no hash matches nothing)."
     import hashlib, hmac
     h = _parse_hash(entry)
-    if h is None: return hmac.compare_digest(entry.encode(), password.encode())
-    n, salt, key = h
-    return hmac.compare_digest(hashlib.pbkdf2_hmac('sha256', password.encode(), salt, n), key)
+    n, salt, key = h or _parse_hash(_UNKNOWN_USER)  # (a password stored as it is costs a hash too, and fails)
+    return hmac.compare_digest(hashlib.pbkdf2_hmac('sha256', password.encode(), salt, n), key) and h is not None
 
 def check_login(users: dict, # from `read_logins`
                 user: str, password: str) -> bool:
@@ -758,7 +841,7 @@ def plaintext_users(users: dict) -> list:
     "The users whose password a login file stores as it is (not hashed)."
     return [u for u, entry in users.items() if _parse_hash(entry) is None]
 
-# %% ../nbs/90_cli.ipynb #010b3ff6
+# %% ../nbs/90_cli.ipynb #1135a28f
 @command('dashboard passwd', "store a salted hash of USER's password in the login file FILE (the password from stdin, or asked for)",
          arg('file', metavar='FILE', help='the JSON login file of `codeit dashboard --basic-auth` (created if missing; other users are kept)'),
          arg('user', metavar='USER', help='the user name'))
@@ -767,7 +850,7 @@ def passwd_cmd(args):
     from pathlib import Path
     path = Path(args.file)
     if not args.user.strip(): raise CLIError('USER: empty; name a user')
-    users = read_logins(path, str(path)) if path.exists() else {}
+    users = read_logins(path, str(path), plaintext=True) if path.exists() else {}
     if sys.stdin.isatty():
         password = getpass.getpass(f'password for {args.user}: ')
         if getpass.getpass('again: ') != password: raise CLIError(f'the two passwords differ; {path} is unchanged')

@@ -39,7 +39,7 @@ def dashboard(run_dir):
     "Serve `codeit dashboard RUN_DIR` (the console script) on a free port; yields the page's url."
     from codeit_nb.dashboard import served
     log = Path(run_dir).parent / f'dashboard-{Path(run_dir).name}.log'
-    with served(run_dir, log, exe=codeit_exe()) as (url, _):
+    with served(run_dir, log, exe=codeit_exe()) as (url, _, _):
         assert log.read_text().startswith(f'dashboard of {run_dir} at {url}')
         yield url
 
@@ -391,8 +391,8 @@ def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
         for name in ('Buffer', 'Priorities'): tab(page, name); page.wait_for_timeout(1500)  # (every figure drawn)
         assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
         page.close()
-    b = bench_dashboard(repeats=1, run_dir=run_dir)
-    assert b['samples'] == n and b['store_written_s'] is None
+    b = bench_dashboard(repeats=1, run_dir=run_dir, clients=2, requests=2, pages=1)
+    assert b['samples'] == n and b['store_written_s'] is None and (b['load_pages'], b['load_errors']) == (4, 0), b
     assert all(isinstance(b[k], float) and b[k] > 0 for k in ('build_s', 'models_s', 'first_render_s', 'served_first_s', 'served_next_s')), b
     st.close()
 
@@ -461,8 +461,10 @@ def test_dashboard_off_loopback_asks_for_the_login(tmp_path):
     from urllib.parse import urlencode
     from codeit_nb.store import synthetic_store
     synthetic_store(tmp_path / 'run', n_samples=60, n_tasks=3, iterations=1)
-    (tmp_path / 'users.json').write_text('{"me": "a long secret"}')
-    with _codeit_dashboard(tmp_path / 'run', '--address', '0.0.0.0', '--basic-auth', tmp_path / 'users.json') as (p, port, log):
+    from codeit_nb.cli import hash_password
+    (tmp_path / 'users.json').write_text(json.dumps({'me': hash_password('a long secret', iterations=1000)}))
+    with _codeit_dashboard(tmp_path / 'run', '--address', '0.0.0.0', '--basic-auth', tmp_path / 'users.json',
+                           '--insecure-http') as (p, port, log):
         banner = log.read_text().splitlines()[0]
         assert banner.startswith(f'dashboard of {tmp_path / "run"} at http://{socket.gethostname()}:{port}/ '
                                  f'(listening on every interface, 0.0.0.0:{port})'), banner
