@@ -85,7 +85,7 @@ def export_policy(run,  # a run directory
     (out / 'README.md').write_text(_model_card(run, cfg, iteration, res))
     return out
 
-# %% ../nbs/23_export.ipynb #22b1d406
+# %% ../nbs/23_export.ipynb #ae76865e
 def _buffer_rows(st: RunStore, cfg: LoopConfig) -> list:
     "The buffer's rows with their pool and the priority the next draw gives them (the mutated pool is drawn uniformly: 1)."
     buf = ReplayBuffer(cfg.priority, cfg.buffer)
@@ -109,7 +109,9 @@ tags: [arc, program-synthesis, codeit, codeit_nb]
 # The data of codeit_nb run `{run.name}`
 
 Written by `codeit export --data` (codeit_nb {_version()}). Load a table with `datasets.load_dataset(THIS_FOLDER, NAME)`;
-a table with no rows is not written (and has no configuration).
+a table with no rows is not written (and has no configuration). `datasets` caches a local folder under its name: after
+exporting again into a folder of the same name, load with `download_mode='force_redownload'` (or a `cache_dir` of its own),
+or you may be given the rows of the earlier export.
 
 - `buffer` ({counts['buffer']} rows): the replay buffer — each experience's `program`, the task it was written for or
   relabelled from (`parent`), `origin` (solver, mutation, random, policy), `iteration` (−1: the seed), `pool`

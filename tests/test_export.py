@@ -27,8 +27,21 @@ def test_export_round_trip(codeit, pretrained, tmp_path):
     import datasets
     assert AutoModelForSeq2SeqLM.from_pretrained(tmp_path / 'pol').num_parameters() > 0
     assert 'after pretraining' in (tmp_path / 'pol' / 'README.md').read_text()
-    buf = datasets.load_dataset(str(tmp_path / 'data'), 'buffer', split='train')
+    buf = datasets.load_dataset(str(tmp_path / 'data'), 'buffer', split='train', cache_dir=str(tmp_path / 'hf'))  # datasets caches folders by name
     assert len(buf) > 0 and set(buf['origin']) >= {'solver', 'mutation'}
+    # round trip: the exported weights are the run's newest checkpoint's, the dataset holds the run's buffer
+    import torch
+    from codeit_nb.policy import load_checkpoint, load_pretrained
+    from codeit_nb.store import RunStore
+    exported, _ = load_pretrained(str(tmp_path / 'pol'))
+    st = RunStore(pretrained / 'run.db', readonly=True)
+    (_, path, files), = st.checkpoints()[:1]
+    stored = sorted((e.origin, e.program) for e in st.buffer())
+    st.close()
+    ours = load_checkpoint(pretrained / path, 'cpu', files)[0].state_dict()
+    assert ours.keys() == exported.state_dict().keys()
+    assert all(torch.equal(v, exported.state_dict()[k]) for k, v in ours.items())
+    assert sorted(zip(buf['origin'], buf['program'])) == stored
     # a new run starts from the exported policy
     r = codeit('run', '--preset', 'micro', '--out', tmp_path / 'again', '--set', 'iterations=0', f"policy.init={tmp_path / 'pol'}", '--json')
     assert r.returncode == 0, r.stderr
