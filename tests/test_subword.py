@@ -111,3 +111,14 @@ def test_causal_subword_checkpoint_samples_programs(tmp_path, sub):
     lp = Loop(tmp_path / 'run', cfg, progress=False)
     assert lp.run()[0]['samples'] > 0
     lp.close()
+
+
+def test_project_checkpoint_as_init_runs_and_resumes_exactly(tmp_path):
+    "The same for the project's own kind of checkpoint (DSL tokenizer, a T5 saved with save_pretrained) as `policy.init`."
+    from codeit_nb.policy import POLICY_PRESETS, build_policy
+    from codeit_nb.tokenizer import build_tokenizer
+    tok = build_tokenizer()
+    build_policy(POLICY_PRESETS['tiny'], tok, seed=3).save_pretrained(tmp_path / 'own')
+    tok.save_pretrained(tmp_path / 'own')
+    a, b = _cut_and_resume(tmp_path, config_with(MICRO, {'iterations': '1', 'policy.init': str(tmp_path / 'own')}))
+    assert a == b and a['samples']
