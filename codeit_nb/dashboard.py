@@ -276,8 +276,8 @@ class Pager:
         self.label.object = f'page {self.page + 1} of {self.pages} <span class="muted">({self.total} {self.what})</span>'
         self.prev.disabled, self.next.disabled = self.page == 0, self.page >= self.pages - 1
 
-# %% ../nbs/21_dashboard.ipynb #d8077f3d
-from bokeh.models import BasicTicker, Label, Range1d
+# %% ../nbs/21_dashboard.ipynb #ddf55ccf
+from bokeh.models import BasicTicker, Label, Legend, Range1d
 EMPTY = 'no iteration finished yet'  # what a line figure says before it has a point
 
 def _whole(axis, whole: bool = True):
@@ -295,8 +295,10 @@ def _figure(title: str, x_label: str, y_label: str, series: dict, x: str = 'x',
     for name, colour in series.items():
         f.line(x, name, source=src, color=colour, line_width=2, legend_label=name)
         f.scatter(x, name, source=src, color=colour, size=6, legend_label=name)
-    f.add_layout(f.legend[0], 'right')  # beside the plot, never over a line
-    f.legend.click_policy = 'hide'
+    legend = next(r for r in f.center if isinstance(r, Legend))  # (not `f.legend`: a search of every model, on each page)
+    f.center.remove(legend)
+    f.add_layout(legend, 'right')  # beside the plot, never over a line
+    legend.click_policy = 'hide'
     _whole(f.xaxis[0])
     _whole(f.yaxis[0], whole_y)
     f.add_layout(Label(x=0.5, y=0.5, text=EMPTY, text_align='center', text_baseline='middle', text_color='#888',
@@ -313,7 +315,7 @@ def _fill(f, src, data: dict, x: str = 'x'):
     src.data = data
     xs = [v for v in data[x] if v == v]
     ys = [v for k, col in data.items() if k != x for v in col if v is not None and v == v]
-    f.select_one({'name': 'empty'}).visible = not xs
+    next(r for r in f.center if getattr(r, 'name', None) == 'empty').visible = not xs  # (a list of a few: no model search)
     lo, hi = (min(xs), max(xs)) if xs else (0, 1)
     pad = 0 if not xs else max(0.5, 0.05 * (hi - lo))
     top = max(ys, default=0) or 1
