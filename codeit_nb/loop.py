@@ -28,10 +28,10 @@ from .ra3 import RA3Config, latent_trainer, e_step, m_step, switch_stats, latent
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['LOOP_PRESETS', 'ABLATIONS', 'ENGINE_SETTINGS', 'MICRO', 'FORK_SAME', 'LoopConfig', 'setting_names', 'config_with',
-           'config_from_dict', 'config_diff', 'task_sets', 'mutant_experiences', 'seed_experiences', 'stored_config',
-           'RunBusyError', 'writer_lock', 'writer_pid', 'plan_run', 'check_runnable', 'corrections', 'Loop',
-           'run_digest', 'fork_run', 'results_table', 'format_results', 'plot_results']
+__all__ = ['LOOP_PRESETS', 'ABLATIONS', 'POLICY_TRAIN', 'ENGINE_SETTINGS', 'MICRO', 'FORK_SAME', 'LoopConfig', 'setting_names',
+           'config_with', 'config_from_dict', 'config_diff', 'task_sets', 'mutant_experiences', 'seed_experiences',
+           'stored_config', 'RunBusyError', 'writer_lock', 'writer_pid', 'plan_run', 'check_runnable', 'corrections',
+           'Loop', 'run_digest', 'fork_run', 'results_table', 'format_results', 'plot_results']
 
 # %% ../nbs/19_loop.ipynb #423d2f72
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def validate(self: BufferRules, prefix: str = 'buffer.'):
     "`self`, or a `ValueError` naming the first setting that is not true or false."
     return check_settings(self, prefix, drop_identity=flag, drop_same_behaviour=flag, cap_policy_draw=flag)
 
-# %% ../nbs/19_loop.ipynb #0dcbc19a
+# %% ../nbs/19_loop.ipynb #56cca50f
 def _convert(key: str, t, v):
     "`v` as a value of type `t` for setting `key`."
     if not isinstance(v, str): return v
@@ -167,8 +167,12 @@ def config_with(cfg: LoopConfig, # the configuration to start from
                 overrides: dict  # dotted setting name -> value (text is converted to the field's type), applied in order
                ) -> LoopConfig:
     "`cfg` with `overrides` applied, validated; unknown names and bad values raise `ValueError` naming the setting."
-    for key, v in overrides.items(): cfg = _set(cfg, key.split('.'), v, key)
+    for key, v in overrides.items():
+        cfg = _set(cfg, key.split('.'), v, key)
+        if key == 'policy' and v in POLICY_TRAIN: cfg = replace(cfg, train=POLICY_TRAIN[v])  # `train.*` given after it still apply
     return cfg.validate()
+
+POLICY_TRAIN = {'paper': LOOP_PRESETS['paper'].train}  # `policy=paper` brings the original's fine-tuning rate and batch along
 
 # %% ../nbs/19_loop.ipynb #876c0d9e
 def config_from_dict(d: dict, cls=None, prefix: str = ''):
