@@ -59,3 +59,12 @@ def test_export_bad_input(codeit, pretrained, tmp_path):
     assert not (tmp_path / 'elsewhere').exists()
     one_line_error(codeit('run', '--preset', 'micro', '--out', tmp_path / 'r', '--set', f"policy.init={tmp_path / 'none'}"),
                     f"policy.init={tmp_path / 'none'}: cannot load it")
+
+
+def test_paper_policy_offline_is_one_line(codeit, tmp_path):
+    "Issue 26 item 1: `policy=paper` (CodeT5+ from the hub) where the hub can't be reached: one line, at once, nothing written."
+    from codeit_nb.policy import _hub_unreachable
+    if _hub_unreachable() is None: pytest.skip('the hub is reachable from here: this checks the offline case')
+    r = codeit('run', '--preset', 'micro', '--out', tmp_path / 'r', '--set', 'policy=paper')
+    one_line_error(r, 'policy.init=Salesforce/codet5p-220m', 'huggingface-cli download Salesforce/codet5p-220m --local-dir DIR')
+    assert not (tmp_path / 'r' / 'run.db').exists()
