@@ -341,7 +341,7 @@ def writer_pid(out) -> str | None:
     finally: os.close(fd)
     return None
 
-# %% ../nbs/19_loop.ipynb #1732dcc2
+# %% ../nbs/19_loop.ipynb #e00d5855
 def plan_run(out,                           # the run directory
              cfg: LoopConfig | None = None, # the configuration (None: resume the stored one)
              resume: bool = False,          # continue the run in `out` (else `out` must hold none)
@@ -363,7 +363,7 @@ def plan_run(out,                           # the run directory
             raise ValueError(f'{out}: the run cannot go on as it was started ({e}); resume it with that setting corrected (--set)') from None
     if wrong := [f for f in _changed(stored, cfg) if f not in corrections(stored, cfg)]:
         raise ValueError(f'{out}: the run was started with another configuration '
-                         f'({"; ".join(d for d in config_diff(stored, cfg) if d.split(":")[0].split(".")[0] in wrong)}); '
+                         f'({"; ".join(config_diff(stored, replace(stored, **{f: getattr(cfg, f) for f in wrong})))}); '
                          'resume it without --preset/--set, or start a new run in another directory')
     return check_runnable(cfg)  # the engine may change at a resume: it does not change what a run produces
 
@@ -681,7 +681,7 @@ def sample_step(self: Loop, i: int, times: dict | None = None):
     self.submit()  # after the commit: a kill before it leaves the last iteration's, which `run` rewrites on resume
     lap('store')
 
-# %% ../nbs/19_loop.ipynb #2b214c56
+# %% ../nbs/19_loop.ipynb #85d1c3bc
 @patch
 def encodings(self: Loop) -> list:
     "The encoder texts of the search tasks: what the policy samples from (A5: the first demonstration alone)."
@@ -746,7 +746,8 @@ def execute_elsewhere(self: Loop, programs: list, i: int) -> list:
     for (task, ps), (_, ran, _, _), fresh in zip(wanted, jobs, per_task):
         now = {h.program: h for h in fresh}
         for p in ran:
-            left, found = seen.setdefault(p, (set(ids), {}))
+            if p not in seen: seen[p] = (set(ids), {})  # (not `setdefault`: a 400-task set built for every pair)
+            left, found = seen[p]
             left.discard(task.id)
             if p in now: found[task.id] = now[p]
         ran = set(ran)

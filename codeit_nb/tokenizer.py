@@ -11,7 +11,7 @@ from .program import MAX_LINES, parse
 # %% auto #0
 __all__ = ['SPECIAL', 'grid_tokens', 'output_tokens', 'pair_tokens', 'encode_task', 'encode_pairs', 'program_tokens', 'is_latent',
            'strip_latents', 'tokens_program', 'latent_tokens', 'annotate', 'latent_marks', 'latent_spans', 'vocabulary',
-           'build_tokenizer', 'latent_count', 'length_stats']
+           'build_tokenizer', 'latent_count', 'word_level', 'length_stats']
 
 # %% ../nbs/13_tokenizer.ipynb #2ca24acb
 def _runs(row, keep=None):
@@ -139,10 +139,14 @@ def build_tokenizer(latents: int = 0 # latent tokens `<z0>`… (RA3 mid-training
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token='<pad>', eos_token='</s>', unk_token='<unk>',
                                    model_max_length=4096)
 
-# %% ../nbs/13_tokenizer.ipynb #539e0997
+# %% ../nbs/13_tokenizer.ipynb #09ec9e9c
 def latent_count(tokenizer) -> int:
     "How many latent tokens `tokenizer` has."
     return sum(is_latent(t) for t in tokenizer.get_vocab())
+
+def word_level(tokenizer) -> bool:
+    "Whether `tokenizer` has a token per word (the DSL's kind, one per name), rather than spelling words in subword pieces."
+    return type(getattr(getattr(tokenizer, 'backend_tokenizer', None), 'model', None)).__name__ in ('WordLevel', 'NoneType')
 
 # %% ../nbs/13_tokenizer.ipynb #c095c0aa
 def length_stats(tasks) -> dict:
