@@ -280,7 +280,7 @@ class ProgramConstraint:
             self.rows[key] = row
         return self.rows[key]
 
-# %% ../nbs/16_sampling.ipynb #57a3f44d
+# %% ../nbs/16_sampling.ipynb #304e2a6a
 @patch
 def _commit(self: ProgramConstraint, seq: _Seq, name: str, start: bool):
     "Hand the name the pieces spelled to the grammar; the budget counts its pieces."
@@ -329,6 +329,7 @@ def __call__(self: ProgramConstraint, input_ids: torch.LongTensor, scores: torch
     self.start = min(self.start, input_ids.shape[1])
     return scores + mask
 
+# %% ../nbs/16_sampling.ipynb #dc0c4b7c
 @patch
 def reset(self: ProgramConstraint):
     "Start afresh at the next call (a new `generate`: a decoder-only policy's prompts differ in length from the last ones); returns self."
