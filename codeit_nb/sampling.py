@@ -17,7 +17,7 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['LINE_TOKENS', 'Grammar', 'min_dec_len', 'reachable', 'tokens_of', 'ProgramConstraint', 'policy_inputs',
-           'sample_programs', 'constraint_cost', 'bench_constraint']
+           'sample_programs']
 
 # %% ../nbs/16_sampling.ipynb #0a644f80
 LINE_TOKENS = 2 + 4 + 1  # target, function, at most four arguments, <nl>
@@ -406,58 +406,3 @@ def sample_programs(model,                  # the policy
         bar.update(len(texts) // n)
     bar.close()
     return out
-
-# %% ../nbs/16_sampling.ipynb #8850910d
-def constraint_cost(model,              # the policy
-                    tokenizer,          # its tokenizer
-                    encoder_texts:list, # one task's encoder text each
-                    n:int=24,           # samples per task
-                    dec_len:int=96,     # the most decoder tokens of a sample
-                    enc_len:int=512,    # encoder tokens kept
-                    seed:int=0          # the torch seed of each draw
-                   ) -> dict:
-    "Seconds to sample one batch with the constraint (cold and warm caches) and without it, for the same number of steps."
-    import time
-    from transformers import LogitsProcessorList
-    model.eval()
-    enc = tokenizer(encoder_texts, return_tensors='pt', padding=True, truncation=True, max_length=enc_len).to(model.device)
-    def draw(procs, steps, min_steps=0):
-        torch.manual_seed(seed)
-        t0 = time.perf_counter()
-        with torch.no_grad():
-            ids = model.generate(**enc, do_sample=True, top_k=0, num_return_sequences=n, max_new_tokens=steps,
-                                 min_new_tokens=min_steps, logits_processor=LogitsProcessorList(procs))
-        return time.perf_counter() - t0, ids.shape[1] - 1
-    grammar = Grammar(dec_len=dec_len, shared=False)
-    cold, steps = draw([ProgramConstraint(tokenizer, grammar)], dec_len)
-    warm, _ = draw([ProgramConstraint(tokenizer, grammar)], dec_len)
-    free, _ = draw([], steps, steps)
-    return {'steps': steps, 'sequences': len(encoder_texts) * n, 'cold_s': round(cold, 3), 'warm_s': round(warm, 3),
-            'unconstrained_s': round(free, 3), 'ratio_cold': round(cold / free, 2), 'ratio_warm': round(warm / free, 2)}
-
-# %% ../nbs/16_sampling.ipynb #91fe6d6d
-def bench_constraint(preset:str='tiny', # policy preset
-                     repeats:int=3,     # timed repetitions (a new seed each); the median is reported
-                     tasks:int=4,       # evaluation tasks in the batch
-                     n:int=24,          # samples per task
-                     subword:bool=False # through a subword tokenizer (a byte-level BPE learnt here, CodeT5+'s layout) instead of the DSL's
-                    ) -> dict:
-    "`constraint_cost` of an untrained policy of `preset` (the hardest case for the caches: near-uniform samples), median of `repeats`."
-    import statistics, tempfile
-    from dataclasses import replace
-    from pathlib import Path
-    from codeit_nb.policy import POLICY_PRESETS, build_policy, load_pretrained, subword_checkpoint
-    from codeit_nb.tokenizer import build_tokenizer, encode_task, vocabulary
-    from codeit_nb.solvers import load_solvers
-    from codeit_nb.data import arc1
-    pcfg = POLICY_PRESETS[preset]
-    if subword:
-        texts = [program_tokens(p) for p in load_solvers().values()] + [' '.join(vocabulary())]
-        texts += [encode_task(t, 512) for t in list(arc1('training').values())[:50]]
-        with tempfile.TemporaryDirectory() as d: model, tok = load_pretrained(str(subword_checkpoint(Path(d) / 'm', texts, 1000, replace(pcfg, init=''), 1)))
-    else: tok = build_tokenizer(); model = build_policy(pcfg, tok, seed=1)
-    encs = [encode_task(t, pcfg.enc_len) for t in list(arc1('evaluation').values())[:tasks]]
-    runs = [constraint_cost(model, tok, encs, n, pcfg.dec_len, pcfg.enc_len, seed=r) for r in range(repeats)]
-    med = {k: statistics.median(r[k] for r in runs) for k in ('cold_s', 'warm_s', 'unconstrained_s', 'ratio_cold', 'ratio_warm', 'steps')}
-    return {'preset': preset, 'tokenizer': 'subword' if subword else 'dsl', 'threads': torch.get_num_threads(), 'sequences': runs[0]['sequences'], **med,
-            'programs_per_s_warm': round(runs[0]['sequences'] / med['warm_s'], 1), 'repeats': repeats}

@@ -12,8 +12,7 @@ from .scoring import Candidate, answers, rank_key, solves_test, sample_stats
 from .replay import Experience
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ITERATION_METRICS', 'StoreVersionError', 'StoreDamagedError', 'RunStore',
-           'synthetic_store']
+__all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ITERATION_METRICS', 'StoreVersionError', 'StoreDamagedError', 'RunStore']
 
 # %% ../nbs/18_store.ipynb #b18c4552
 SCHEMA_VERSION = 4  # bump when a table changes; stores of another version are refused (unless `_UPGRADES` says how)
@@ -346,104 +345,3 @@ def forget_iterations(self: RunStore):
     for table in ('steps', 'iterations', 'samples', 'buffer', 'candidates', 'checkpoints', 'latents'):
         self.db.execute(f'DELETE FROM {table} WHERE iteration >= 0')
     self.db.execute("DELETE FROM meta WHERE key GLOB 'train_[0-9]*' OR (key GLOB 'checkpoint_files_[0-9]*')")
-
-# %% ../nbs/18_store.ipynb #e72eacd9
-import random
-from .data import arc1
-from .solvers import load_solvers
-from .scoring import Sample, pass_at_k
-
-# %% ../nbs/18_store.ipynb #45286096
-_ERRORS = ('limit', 'runtime', 'budget', 'timeout')  # error kinds a synthetic sample can have
-
-def _transposed(g): return tuple(zip(*g))
-
-def _sample_row(rng, task, texts, solution, i, iterations, solvable) -> tuple:
-    "One synthetic sample of `task` at iteration `i`: (program, demonstration outputs, error kind, test outputs)."
-    ins, tgt = [p.input for p in task.train], [p.output for p in task.train]
-    u, grow = rng.random(), (i + 1) / iterations
-    if solvable and u < 0.08 * grow:  # a solution, shorter in later iterations
-        lines, extra = solution.splitlines(), int((1 - grow) * 3)
-        prog = '\n'.join(lines[:-1] + rng.choice(texts).splitlines()[:-1][:extra] + lines[-1:])
-        return prog, tgt, None, [p.output for p in task.test]
-    prog = rng.choice(texts)
-    if u < 0.25: return prog, [None] * len(ins), rng.choice(_ERRORS), None
-    if solvable and u < 0.35:  # right on some demonstrations only
-        k = rng.randrange(1, len(ins)) if len(ins) > 1 else 1
-        return prog, tgt[:k] + ins[k:], None, [p.input for p in task.test]
-    if u < 0.6: return prog, ins, None, [p.input for p in task.test]
-    return prog, [_transposed(g) for g in ins], None, [_transposed(p.input) for p in task.test]
-
-# %% ../nbs/18_store.ipynb #81ee62e1
-def _seed_synthetic(st: RunStore, cfg: dict, tasks: list, solvers: dict, rng):
-    "Config, tasks, and a buffer of solvers (demonstration accuracy 1), their mutants and random programs, as the loop's seed step."
-    training, texts, exps = arc1('training'), list(solvers.values()), []
-    for t, text in ((training[k], v) for k, v in solvers.items() if k in training):
-        ins, outs = tuple(p.input for p in t.train), tuple(p.output for p in t.train)
-        exps.append(Experience(text, t.id, 'solver', -1, ins, outs, 1.0))
-        for _ in range(3):
-            lines = text.splitlines()
-            lines.insert(rng.randrange(len(lines)), rng.choice(texts).splitlines()[0])
-            exps.append(Experience('\n'.join(lines), t.id, 'mutation', -1, ins, outs, rng.choice((0.0, 0.25, 0.5, 1.0))))
-        exps.append(Experience(rng.choice(texts), t.id, 'random', -1, ins, outs, 0.0))  # the loop seeds random programs too
-    with st.transaction():
-        st.set_meta('config', cfg)
-        st.set_meta('created', time.time())
-        st.add_tasks(tasks, 'search')
-        st.add_experiences(exps)
-        st.mark(-1, 'seed')
-        st.mark(-1, 'pretrain', 1.0)
-
-# %% ../nbs/18_store.ipynb #c8108f32
-def _synthetic_iteration(st: RunStore, i: int, iterations: int, per: int, tasks: list, texts: list, rng, known: set):
-    "Samples, relabelled experiences, candidates and metrics of synthetic iteration `i`, in one transaction."
-    by_id, samples, new = {t.id: t for t in tasks}, [], []
-    for t in tasks:
-        h = int.from_bytes(t.id.encode(), 'little')
-        solvable, solution = h % 5 == 0, texts[h % len(texts)]
-        for _ in range(per):
-            prog, outs, err, tests = _sample_row(rng, t, texts, solution, i, iterations, solvable)
-            rewards = tuple(o is not None and o == p.output for o, p in zip(outs, t.train))
-            acc = sum(rewards) / len(rewards)
-            cand = Candidate(t.id, prog, acc, len(prog.splitlines()), tuple(tests), 'policy', i) if acc > 0 else None
-            samples.append(Sample(t.id, prog, tuple(outs), rewards, err, cand))
-            if err is None and rng.random() < 0.3:
-                new.append(Experience(prog, t.id, 'policy', i, tuple(p.input for p in t.train), tuple(outs), acc))
-    found = {}
-    for s in samples:
-        if s.candidate is not None: found.setdefault(s.task_id, []).append(s.candidate)
-    policy, stats, n = len(pass_at_k(found, by_id)), sample_stats(samples, by_id, known), len(tasks)
-    with st.transaction():
-        st.add_samples(samples, i)
-        st.add_experiences(new)
-        st.add_candidates([c for cs in found.values() for c in cs], by_id)
-        solved, sizes = len(st.solved_tasks()), st.buffer_counts()
-        st.record_iteration(i, samples=(i + 1) * per * n, cumulative=solved / n, policy_only=policy / n, solved_cumulative=solved,
-                            solved_policy=policy, buffer_policy=sizes.get('policy', 0),
-                            buffer_mutated=sum(v for o, v in sizes.items() if o != 'policy'), loss=3.0 / (i + 2),
-                            train_seconds=10.0, sample_seconds=20.0, valid_samples=len(samples), new_experiences=len(new), **stats)
-        st.mark(i, 'train', 10.0)
-        st.mark(i, 'sample', 20.0)
-        st.add_checkpoint(i, f'ckpt/iter-{i:04d}')
-    known.update(e.program for e in new)
-
-# %% ../nbs/18_store.ipynb #98d9d26a
-def synthetic_store(out,                      # run directory (created; a synthetic store there is continued)
-                    n_samples: int = 100_000, # samples in all, spread evenly over iterations and tasks
-                    n_tasks: int = 400,       # search tasks: the first `n_tasks` ARC-AGI-1 evaluation tasks
-                    iterations: int = 5,      # meta-iterations
-                    stop_after: int | None = None, # write only up to this many iterations (then call again to go on)
-                    seed: int = 0             # random seed: the same arguments give the same store
-                   ) -> Path:
-    "Write (or continue) a realistic synthetic run store in `out`, through `RunStore` only; returns the path of its run.db."
-    tasks, solvers = list(arc1('evaluation').values())[:n_tasks], load_solvers()
-    st, per = RunStore(Path(out) / 'run.db'), max(1, n_samples // (iterations * len(tasks)))
-    if st.meta('config') is None:
-        cfg = {'synthetic': True, 'iterations': iterations, 'mode': 'eval', 'n_search_tasks': len(tasks),
-               'samples_per_task': per, 'seed': seed, 'n_policy': 900, 'n_mutated': 100}  # the loop's default draw
-        _seed_synthetic(st, cfg, tasks, solvers, random.Random(seed))
-    known = {e.program for e in st.buffer()}  # for the copy rate
-    for i in range(len(st.iterations()), iterations if stop_after is None else min(iterations, stop_after)):
-        _synthetic_iteration(st, i, iterations, per, tasks, list(solvers.values()), random.Random(seed * 1000 + i), known)
-    st.close()
-    return Path(out) / 'run.db'
