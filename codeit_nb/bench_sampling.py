@@ -17,7 +17,7 @@ from .tokenizer import build_tokenizer, encode_task, program_tokens, vocabulary
 # %% auto #0
 __all__ = ['constraint_cost', 'bench_constraint']
 
-# %% ../nbs/82_bench_sampling.ipynb #dac8d26a
+# %% ../nbs/82_bench_sampling.ipynb #00673c59
 def constraint_cost(model,              # the policy
                     tokenizer,          # its tokenizer
                     encoder_texts:list, # one task's encoder text each
@@ -26,10 +26,11 @@ def constraint_cost(model,              # the policy
                     enc_len:int=512,    # encoder tokens kept
                     seed:int=0          # the torch seed of each draw
                    ) -> dict:
-    "Seconds to sample one batch with the constraint (cold and warm caches) and without it, for the same number of steps."
+    "Seconds to sample one batch with the constraint (cold and warm caches) and without it, for the same steps."
     from transformers import LogitsProcessorList
     model.eval()
-    enc = tokenizer(encoder_texts, return_tensors='pt', padding=True, truncation=True, max_length=enc_len).to(model.device)
+    enc = tokenizer(encoder_texts, return_tensors='pt', padding=True, truncation=True, max_length=enc_len)
+    enc = enc.to(model.device)
     def draw(procs, steps, min_steps=0):
         torch.manual_seed(seed)
         t0 = time.perf_counter()
@@ -44,7 +45,7 @@ def constraint_cost(model,              # the policy
     return {'steps': steps, 'sequences': len(encoder_texts) * n, 'cold_s': round(cold, 3), 'warm_s': round(warm, 3),
             'unconstrained_s': round(free, 3), 'ratio_cold': round(cold / free, 2), 'ratio_warm': round(warm / free, 2)}
 
-# %% ../nbs/82_bench_sampling.ipynb #15a4372d
+# %% ../nbs/82_bench_sampling.ipynb #cde45c21
 def _subword_policy(pcfg) -> tuple:
     "`(model, tokenizer)`: an untrained policy of `pcfg`'s size with CodeT5+'s layout and a BPE learnt here."
     texts = [program_tokens(p) for p in load_solvers().values()] + [' '.join(vocabulary())]
@@ -56,7 +57,7 @@ def bench_constraint(preset:str='tiny', # policy preset
                      repeats:int=3,     # timed repetitions (a new seed each); the median is reported
                      tasks:int=4,       # evaluation tasks in the batch
                      n:int=24,          # samples per task
-                     subword:bool=False # through a subword tokenizer (a BPE learnt here, CodeT5+'s layout), not the DSL's
+                     subword:bool=False # through a subword tokenizer (a BPE learnt here, CodeT5+'s layout)
                     ) -> dict:
     "`constraint_cost` of an untrained policy of `preset` (the hardest case for the caches), median of `repeats`."
     pcfg = POLICY_PRESETS[preset]
