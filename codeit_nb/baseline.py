@@ -7,7 +7,8 @@ from __future__ import annotations
 import errno, json, os, time
 from pathlib import Path
 from .data import arc1
-from .batch import Memo, executor
+from .batch import Memo
+from .executors import executor
 from .scoring import Candidate, candidates_for, pass_at_k, write_submission, SEARCH_BUDGET
 from .mutation import MutationConfig, write_corpus, load_corpus
 

@@ -10,7 +10,8 @@ from .data import arc1
 from .solvers import load_solvers
 from .program import parse, typecheck
 from .interpreter import compile_program, run_compiled
-from .batch import LocalPool, Memo, evaluate
+from .batch import Memo, evaluate
+from .executors import LocalPool
 
 ORIGINAL_SANDBOX_EXEC_PER_S = 429  # the original's SIGALRM sandbox, 2-core machine
 

@@ -256,7 +256,7 @@ _ENGINE_ARGS = (arg('--executor', choices=('local', 'ray'), default='local',
 
 def _engine(args) -> dict:
     "The executor settings of `--executor`/`--ray-address`, checked."
-    from codeit_nb.batch import check_engine
+    from codeit_nb.executors import check_engine
     if args.ray_address and args.executor != 'ray': raise CLIError('--ray-address needs --executor ray')
     try: check_engine(args.executor)
     except ValueError as e: raise CLIError(f'--{e}') from None
@@ -513,7 +513,7 @@ def bench_policy_cmd(args):
          arg('--subword', action='store_true', help="through a subword tokenizer (a BPE learnt here, CodeT5+'s layout), not the DSL's"),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_sampling_cmd(args):
-    from codeit_nb.sampling import bench_constraint
+    from codeit_nb.bench_sampling import bench_constraint
     from codeit_nb.policy import POLICY_PRESETS
     bad = [p for p in args.preset if p not in POLICY_PRESETS]
     if bad: raise CLIError(f"unknown policy preset {bad[0]!r} (presets: {', '.join(POLICY_PRESETS)})")
@@ -530,7 +530,7 @@ def bench_ray_cmd(args):
     _engine(argparse.Namespace(executor='ray', ray_address=''))
     if min(args.workers) < 1: raise CLIError('--workers must be at least 1')
     _positive(args, 'tasks', 'repeats')
-    from codeit_nb.ray_pool import bench_executors
+    from codeit_nb.bench_executors import bench_executors
     r = bench_executors(tuple(args.workers), args.tasks, args.repeats)
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items()))
 

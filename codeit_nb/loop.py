@@ -18,7 +18,7 @@ from .scoring import pass_at_k, pass2_score, ever_found, run_on_task, sample_sta
 from .tokenizer import build_tokenizer, encode_task
 from .policy import POLICY_PRESETS, PolicyConfig, build_policy, check_memory, save_checkpoint, load_checkpoint, load_pretrained, CheckpointError
 from .train import Trainer, TrainConfig, device_default, between, one_of, flag, check_settings, check_device, progress_bar
-from .batch import executor, check_engine
+from .executors import executor, check_engine
 from .sampling import ProgramConstraint, sample_programs
 from . import replay
 from .replay import Experience, ReplayBuffer, Priority, BufferRules

@@ -11,7 +11,8 @@ from .dsl_types import fresh, unify, resolve, TVar
 from .dsl import PRIMITIVES
 from .program import Program, Line, Typed, ProgramError, parse, typecheck, name_type
 from .interpreter import compile_program
-from .batch import Memo, line_keys, run_memo, executor
+from .batch import Memo, line_keys, run_memo
+from .executors import executor
 from .terms import TermIndex, term_index, fitting, random_call, scope
 
 # %% auto #0

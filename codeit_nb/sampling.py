@@ -17,9 +17,9 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['LINE_TOKENS', 'Grammar', 'min_dec_len', 'reachable', 'tokens_of', 'ProgramConstraint', 'policy_inputs',
-           'sample_programs', 'constraint_cost', 'bench_constraint']
+           'sample_programs']
 
-# %% ../nbs/16_sampling.ipynb #0a644f80
+# %% ../nbs/16_sampling.ipynb #70411ec4
 LINE_TOKENS = 2 + 4 + 1  # target, function, at most four arguments, <nl>
 
 class _Seq:
@@ -42,11 +42,12 @@ class _Seq:
         "An independent copy (to look one name ahead)."
         c = _Seq.__new__(_Seq)
         c.__dict__.update(self.__dict__)
-        c.lines, c.types, c.args, c.s, c.marks = list(self.lines), list(self.types), list(self.args), dict(self.s), dict(self.marks)
+        c.lines, c.types, c.args = list(self.lines), list(self.types), list(self.args)
+        c.s, c.marks = dict(self.s), dict(self.marks)
         return c
 
     def add_line(self, line: Line):
-        "Append a finished line and retype the program; a program whose types outgrow the DSL's cap ends here (and is dropped)."
+        "Append a finished line and retype the program; one whose types outgrow the DSL's cap ends here (dropped)."
         self.lines.append(line)
         try: self.types = list(typecheck(Program(tuple(self.lines)), output=False).types)
         except ProgramError:  # e.g. `x2 = rbind(pair, x1)` doubling a type each line, past the cap on type size
@@ -63,29 +64,30 @@ class _Caches:
 _SHARED = {}  # id of a term index -> (the index, its caches): a new index (a primitive added) starts new caches
 _MAX_ENTRIES = 2_000_000  # past this the caches start over (memory stays bounded on long runs)
 
-# %% ../nbs/16_sampling.ipynb #38ae34dd
+# %% ../nbs/16_sampling.ipynb #1f7d8271
 class Grammar:
     "Which program tokens may come next. Its caches depend only on types, so by default all grammars share them."
     def __init__(self,
                  max_lines:int=MAX_LINES, # the most lines of a program
                  dec_len:int=128,         # the decoder's token budget: a line is only opened while one fits
-                 shared:bool=True,        # share the process-wide caches (False: start empty, e.g. to time a cold start)
-                 latents:int=0,           # latent tokens `<z0>`… allowed at line boundaries, one at most before a line (RA3)
-                 line:int=LINE_TOKENS     # the most decoder tokens a line takes (more where a subword tokenizer spells names in pieces)
+                 shared:bool=True,        # share the process-wide caches (False: start empty, to time a cold start)
+                 latents:int=0,           # latent tokens `<z0>`… allowed at line boundaries, at most one a line (RA3)
+                 line:int=LINE_TOKENS     # the most decoder tokens of a line (more where names are spelt in pieces)
                 ):
         self.ix, self.max_lines, self.dec_len, self.line = term_index(), max_lines, dec_len, line
         self.latent_names = tuple(latent_tokens(latents))
-        if shared and id(self.ix) not in _SHARED: _SHARED[id(self.ix)] = (self.ix, _Caches())  # the index is kept, so its id stays its own
+        if shared and id(self.ix) not in _SHARED:
+            _SHARED[id(self.ix)] = (self.ix, _Caches())  # the index is kept, so its id stays its own
         self.c = _SHARED[id(self.ix)][1] if shared else _Caches()
         self._prims = self._split([p.type for p in self.ix.prims.values()])
         self._const_types = [t for _, t in CONSTANTS.values()]
 
     @staticmethod
     def _split(types) -> tuple:
-        "The ground types among `types` by key, and one of each type with variables, renamed apart once per argument slot."
+        "The ground types among `types` by key, and one of each type with variables, renamed apart once per slot."
         ground = {type_key(t): t for t in types if is_ground(t)}
         poly = list({type_key(t): t for t in types if not is_ground(t)}.values())
-        return ground, [[fresh(t) for t in poly] for _ in range(4)]  # slot j uses copies j: a call's slots never share variables
+        return ground, [[fresh(t) for t in poly] for _ in range(4)]  # slot j uses copies j: slots never share variables
 
     def _scope_types(self, seq) -> tuple:
         "What a slot can be filled from without primitives (`I`, the variables, the constants), split as `_split` does."
@@ -104,106 +106,126 @@ class Grammar:
         s = unify(ret, want, {}) if want is not None else {}
         return (params, ret, s) if s is not None else None
 
-    def _complete(self, seq, params, s, j) -> bool:
-        "Can arguments `j...` of a call with `params` under `s` be filled? Every type in scope is tried; memoised by the slots' types."
-        if j == len(params): return True
-        key = (seq.scope, type_key(('R',) + tuple(params[j:]), s))
-        if key not in self.c.complete: self.c.complete[key] = self._fill(seq, params, s, j)
-        return self.c.complete[key]
+# %% ../nbs/16_sampling.ipynb #224734b5
+@patch
+def _complete(self: Grammar, seq, params, s, j) -> bool:
+    "Can arguments `j...` of a call with `params` under `s` be filled? Memoised by the types of scope and slots."
+    if j == len(params): return True
+    key = (seq.scope, type_key(('R',) + tuple(params[j:]), s))
+    if key not in self.c.complete: self.c.complete[key] = self._fill(seq, params, s, j)
+    return self.c.complete[key]
 
-    def _fill(self, seq, params, s, j) -> bool:
-        "Whether some type in scope fills slot `j` and leaves the rest completable (a ground slot is matched by key)."
-        slot = resolve(params[j], s)
-        (ground, poly), (pg, pp) = self._scope_types(seq), self._prims
-        if not (isinstance(slot, TVar) or slot[0] == 'Fn'): pg, pp = {}, [[]] * 4  # primitives fill function slots only
-        if is_ground(slot):
-            k = type_key(slot)
-            if (k in ground or k in pg) and self._complete(seq, params, s, j + 1): return True
-            tries = poly[j] + pp[j]
-        else: tries = poly[j] + pp[j] + list(ground.values()) + list(pg.values())
-        if isinstance(slot, TVar) and not any(slot in tvars(resolve(q, s)) for q in params[j + 1:]):  # the rest does not depend on it
-            return self._complete(seq, params, s, j + 1) and any(unify(slot, t, s) is not None for t in tries)
-        return any(s2 is not None and self._complete(seq, params, s2, j + 1) for s2 in (unify(params[j], t, s) for t in tries))
+@patch
+def _fill(self: Grammar, seq, params, s, j) -> bool:
+    "Whether some type in scope fills slot `j` and leaves the rest completable (a ground slot is matched by key)."
+    slot = resolve(params[j], s)
+    (ground, poly), (pg, pp) = self._scope_types(seq), self._prims
+    if not (isinstance(slot, TVar) or slot[0] == 'Fn'): pg, pp = {}, [[]] * 4  # primitives fill function slots only
+    if is_ground(slot):
+        k = type_key(slot)
+        if (k in ground or k in pg) and self._complete(seq, params, s, j + 1): return True
+        tries = poly[j] + pp[j]
+    else: tries = poly[j] + pp[j] + list(ground.values()) + list(pg.values())
+    free = isinstance(slot, TVar) and not any(slot in tvars(resolve(q, s)) for q in params[j + 1:])
+    if free:  # an open slot the rest does not depend on
+        return self._complete(seq, params, s, j + 1) and any(unify(slot, t, s) is not None for t in tries)
+    return any(s2 is not None and self._complete(seq, params, s2, j + 1)
+               for s2 in (unify(params[j], t, s) for t in tries))
 
-    def _fits(self, seq, t, s) -> list:
-        "The names that may fill a slot of type `t` under `s`: fitting terms, and every primitive (as a value) where `t` is still open."
-        names = fitting(seq.typed, len(seq.lines), t, s, self.ix)
-        if isinstance(resolve(t, s), TVar): names = names + [n for n in self.ix.prims if n not in names]  # e.g. pair(vmirror, hmirror)
-        return names
+@patch
+def _fits(self: Grammar, seq, t, s) -> list:
+    "The names that may fill a slot of type `t` under `s`: fitting terms, and every primitive where `t` is still open."
+    names = fitting(seq.typed, len(seq.lines), t, s, self.ix)
+    if isinstance(resolve(t, s), TVar):  # e.g. pair(vmirror, hmirror)
+        names = names + [n for n in self.ix.prims if n not in names]
+    return names
 
-    def _arg_type(self, seq, a):
-        if a == 'I': return Grid
-        if a[0] == 'x' and a[1:].isdigit(): return fresh(seq.types[int(a[1:]) - 1])
-        if a in CONSTANTS: return CONSTANTS[a][1]
-        return fresh(PRIMITIVES[a].type)
+@patch
+def _arg_type(self: Grammar, seq, a):
+    if a == 'I': return Grid
+    if a[0] == 'x' and a[1:].isdigit(): return fresh(seq.types[int(a[1:]) - 1])
+    if a in CONSTANTS: return CONSTANTS[a][1]
+    return fresh(PRIMITIVES[a].type)
 
-    def _callable(self, seq, f, want) -> bool:
-        c = self._call(seq, f, want)
-        return c is not None and len(c[0]) <= 4 and self._complete(seq, c[0], c[2], 0)
+@patch
+def _callable(self: Grammar, seq, f, want) -> bool:
+    c = self._call(seq, f, want)
+    return c is not None and len(c[0]) <= 4 and self._complete(seq, c[0], c[2], 0)
 
-    def functions(self, seq) -> tuple:
-        "Names that may follow the target of the current line."
-        want = Grid if seq.target == 'O' else None
-        key = (seq.scope, want is not None)
-        if key not in self.c.fns:
-            self.c.fns[key] = tuple(f for f in self.ix.prims if self._callable(seq, f, want))
-        fns = [f'x{i + 1}' for i, t in enumerate(seq.types) if not isinstance(t, TVar) and t[0] == 'Fn']  # variables holding functions
-        return self.c.fns[key] + tuple(f for f in fns if self._callable(seq, f, want)) if fns else self.c.fns[key]
+# %% ../nbs/16_sampling.ipynb #c1e73639
+@patch
+def functions(self: Grammar, seq) -> tuple:
+    "Names that may follow the target of the current line."
+    want = Grid if seq.target == 'O' else None
+    key = (seq.scope, want is not None)
+    if key not in self.c.fns:
+        self.c.fns[key] = tuple(f for f in self.ix.prims if self._callable(seq, f, want))
+    fns = [f'x{i + 1}' for i, t in enumerate(seq.types)
+           if not isinstance(t, TVar) and t[0] == 'Fn']  # variables holding functions
+    return self.c.fns[key] + tuple(f for f in fns if self._callable(seq, f, want)) if fns else self.c.fns[key]
 
-    def arguments(self, seq) -> tuple:
-        "Names that may fill the next argument of the current line."
-        key = (seq.keys, seq.target == 'O', seq.fn, tuple(seq.args))
-        if key not in self.c.args:
-            j = len(seq.args)
-            fits = lambda a: (s2 := unify(seq.params[j], self._arg_type(seq, a), seq.s)) is not None and self._complete(seq, seq.params, s2, j + 1)
-            self.c.args[key] = tuple(a for a in self._fits(seq, seq.params[j], seq.s) if fits(a))
-        return self.c.args[key]
+@patch
+def arguments(self: Grammar, seq) -> tuple:
+    "Names that may fill the next argument of the current line."
+    key = (seq.keys, seq.target == 'O', seq.fn, tuple(seq.args))
+    if key not in self.c.args:
+        j = len(seq.args)
+        def fits(a):
+            s2 = unify(seq.params[j], self._arg_type(seq, a), seq.s)
+            return s2 is not None and self._complete(seq, seq.params, s2, j + 1)
+        self.c.args[key] = tuple(a for a in self._fits(seq, seq.params[j], seq.s) if fits(a))
+    return self.c.args[key]
 
-    def allowed(self, seq) -> tuple:
-        "The tokens that may come next in sequence `seq`."
-        if len(self.c) > _MAX_ENTRIES: self.c.__init__()
-        if seq.ended: return ('<pad>',)
-        if seq.done: return ('</s>',)
-        if seq.target is None:
-            k, left = len(seq.lines), self.dec_len - seq.n - 1
-            lines = ('O', f'x{k + 1}') if left >= 2 * self.line and k + 1 < self.max_lines else ('O',)
-            latent = self.latent_names and not seq.latent and left >= self.line + 1  # a latent, then at least the `O` line fits
-            return lines + self.latent_names if latent else lines
-        if seq.fn is None: return self.functions(seq)
-        if len(seq.args) < len(seq.params): return self.arguments(seq)
-        return ('<nl>',)
+@patch
+def allowed(self: Grammar, seq) -> tuple:
+    "The tokens that may come next in sequence `seq`."
+    if len(self.c) > _MAX_ENTRIES: self.c.__init__()
+    if seq.ended: return ('<pad>',)
+    if seq.done: return ('</s>',)
+    if seq.target is None:
+        k, left = len(seq.lines), self.dec_len - seq.n - 1
+        lines = ('O', f'x{k + 1}') if left >= 2 * self.line and k + 1 < self.max_lines else ('O',)
+        latent = self.latent_names and not seq.latent and left >= self.line + 1  # a latent, then at least the `O` line
+        return lines + self.latent_names if latent else lines
+    if seq.fn is None: return self.functions(seq)
+    if len(seq.args) < len(seq.params): return self.arguments(seq)
+    return ('<nl>',)
 
-    def advance(self, seq, tok: str):
-        "Consume token `tok` (which `allowed` permitted)."
-        seq.n += 1
-        if tok == '</s>' or tok == '<pad>' or seq.done: seq.ended = True
-        elif seq.target is None and is_latent(tok):
-            seq.latent, seq.marks[len(seq.lines)] = True, int(tok[2:-1])
-        elif seq.target is None: seq.target, seq.latent = tok, False
-        elif seq.fn is None:
-            seq.fn, seq.args = tok, []
-            seq.params, _, seq.s = self._call(seq, tok, Grid if seq.target == 'O' else None)
-        elif tok == '<nl>':
-            seq.add_line(Line(seq.target, seq.fn, tuple(seq.args)))
-            seq.done = seq.done or seq.target == 'O'
-            seq.target = seq.fn = seq.params = None
-            seq.s = {}
-        else:
-            seq.s = unify(seq.params[len(seq.args)], self._arg_type(seq, tok), seq.s)
-            seq.args.append(tok)
+@patch
+def advance(self: Grammar, seq, tok: str):
+    "Consume token `tok` (which `allowed` permitted)."
+    seq.n += 1
+    if tok == '</s>' or tok == '<pad>' or seq.done: seq.ended = True
+    elif seq.target is None and is_latent(tok):
+        seq.latent, seq.marks[len(seq.lines)] = True, int(tok[2:-1])
+    elif seq.target is None: seq.target, seq.latent = tok, False
+    elif seq.fn is None:
+        seq.fn, seq.args = tok, []
+        seq.params, _, seq.s = self._call(seq, tok, Grid if seq.target == 'O' else None)
+    elif tok == '<nl>':
+        seq.add_line(Line(seq.target, seq.fn, tuple(seq.args)))
+        seq.done = seq.done or seq.target == 'O'
+        seq.target = seq.fn = seq.params = None
+        seq.s = {}
+    else:
+        seq.s = unify(seq.params[len(seq.args)], self._arg_type(seq, tok), seq.s)
+        seq.args.append(tok)
 
-# %% ../nbs/16_sampling.ipynb #75ea2ef7
+# %% ../nbs/16_sampling.ipynb #8b0b60e1
 def min_dec_len(text: str,                     # a program, or decoder tokens (with latents, say)
                 grammar: Grammar | None = None # a grammar to reuse (its caches); its dec_len is not used
                ) -> int | None:
     "The smallest `dec_len` at which the constrained decoder can produce program `text`; None if it never can."
     toks = tokens_of(text) + ['</s>']
     k = 1 + max([int(t[2:-1]) for t in toks if is_latent(t)], default=-1)  # latents the text uses
-    g = grammar if grammar is not None and grammar.dec_len >= 10**6 and len(grammar.latent_names) >= k else Grammar(dec_len=10**6, latents=k)
+    fits = grammar is not None and grammar.dec_len >= 10**6 and len(grammar.latent_names) >= k
+    g = grammar if fits else Grammar(dec_len=10**6, latents=k)
     seq, need = _Seq(), 0
     for tok in toks:
-        if seq.target is None and is_latent(tok): need = max(need, seq.n + 2 + LINE_TOKENS)  # room for the latent and the `O` line
-        elif seq.target is None and not seq.done and tok != 'O': need = max(need, seq.n + 1 + 2 * LINE_TOKENS)  # room to open a line
+        if seq.target is None and is_latent(tok):  # room for the latent and the `O` line
+            need = max(need, seq.n + 2 + LINE_TOKENS)
+        elif seq.target is None and not seq.done and tok != 'O':  # room to open a line
+            need = max(need, seq.n + 1 + 2 * LINE_TOKENS)
         if tok not in g.allowed(seq): return None
         g.advance(seq, tok)
     return max(need, len(toks))
@@ -217,24 +239,29 @@ def tokens_of(text: str) -> list:
     "The decoder tokens of program `text` (decoder tokens, recognised by their `<nl>`, are split as they are)."
     return text.split() if '<nl>' in text else program_tokens(text).split()
 
-# %% ../nbs/16_sampling.ipynb #bbeead26
+# %% ../nbs/16_sampling.ipynb #e11c8808
 class _Spelling:
     "The DSL's names in a subword tokenizer's pieces, and which pieces may come next inside a name."
     def __init__(self, tokenizer, names):
         enc = lambda s: tuple(tokenizer(s, add_special_tokens=False)['input_ids'])
         ends = {'</s>': (tokenizer.eos_token_id,), '<pad>': (tokenizer.pad_token_id,)}
-        self.forms = tuple({n: ends.get(n) or enc(n if start else ' ' + n) for n in names} for start in (True, False))  # first name; after a space
+        self.forms = tuple({n: ends.get(n) or enc(n if start else ' ' + n) for n in names}
+                           for start in (True, False))  # the first name; a name after a space
         for forms in self.forms:
             for n, f in forms.items():
                 if n not in ends and (tokenizer.decode(list(f)).strip() != n or tokenizer.unk_token_id in f):
-                    raise ValueError(f'the tokenizer cannot spell the DSL name {n!r} (it reads back as {tokenizer.decode(list(f))!r})')
-        heads, inner = {f[0] for f in self.forms[1].values()}, {p for forms in self.forms for f in forms.values() for p in f[1:]}
+                    raise ValueError(f'the tokenizer cannot spell the DSL name {n!r} '
+                                     f'(it reads back as {tokenizer.decode(list(f))!r})')
+        heads = {f[0] for f in self.forms[1].values()}
+        inner = {p for forms in self.forms for f in forms.values() for p in f[1:]}
         if heads & inner:  # then where a name ends could not be told from the next piece
-            raise ValueError(f'the tokenizer uses piece {tokenizer.convert_ids_to_tokens(min(heads & inner))!r} both to start '
+            piece = tokenizer.convert_ids_to_tokens(min(heads & inner))
+            raise ValueError(f'the tokenizer uses piece {piece!r} both to start '
                              'a name and inside one: DSL names cannot be told apart in its pieces')
         rest = self.forms[1]
         longest = max(len(f) for n, f in rest.items() if n not in ('<nl>', '</s>', '<pad>') and not is_latent(n))
-        self.line = max(len(rest['O']), len(rest[f'x{MAX_LINES}'])) + 5 * longest + len(rest['<nl>'])  # target, call, 4 arguments, <nl>
+        target = max(len(rest['O']), len(rest[f'x{MAX_LINES}']))
+        self.line = target + 5 * longest + len(rest['<nl>'])  # target, call, 4 arguments, <nl>
         self.steps = {}
 
     def step(self, names: tuple, # the names the grammar allows here
@@ -246,14 +273,15 @@ class _Spelling:
         if key not in self.steps:
             forms, k = self.forms[0 if start else 1], len(prefix)
             fit = [(n, forms[n]) for n in names if forms[n][:k] == prefix]
-            self.steps[key] = frozenset(f[k] for _, f in fit if len(f) > k), next((n for n, f in fit if len(f) == k), None)
+            done = next((n for n, f in fit if len(f) == k), None)
+            self.steps[key] = frozenset(f[k] for _, f in fit if len(f) > k), done
         return self.steps[key]
 
-# %% ../nbs/16_sampling.ipynb #0e557483
+# %% ../nbs/16_sampling.ipynb #6abb973c
 class ProgramConstraint:
-    "A transformers logits processor that only allows well-typed, completable program tokens (whole names or their pieces)."
+    "A transformers logits processor that only allows well-typed, completable program tokens (names or their pieces)."
     def __init__(self,
-                 tokenizer,                 # the policy's tokenizer: the DSL's (a token per name) or a subword one that spells them
+                 tokenizer,                 # the policy's tokenizer: the DSL's (a token a name) or a subword one
                  grammar:Grammar|None=None, # the grammar, with its caches (None: a new one)
                  dec_len:int=128            # the decoder's token budget, for a new grammar
                 ):
@@ -261,16 +289,18 @@ class ProgramConstraint:
         latents = latent_tokens(latent_count(tokenizer))
         whole = word_level(tokenizer)
         missing = sorted((set(PRIMITIVES) | set(CONSTANTS) | set(latents)) - set(self.vocab))
-        if missing and whole:  # else sampling fails mid-way with a KeyError the first time the grammar allows one of them
+        if missing and whole:  # else sampling fails mid-way with a KeyError when the grammar first allows one of them
             raise ValueError(f'the tokenizer has no token for the DSL names {missing[:8]}: it was built for another '
                              'version of the DSL (e.g. a checkpoint from before a primitive was added); '
                              'build a new one with build_tokenizer() and train a policy with it')
-        names = [*PRIMITIVES, *CONSTANTS, *latents, 'I', 'O', '<nl>', '</s>', '<pad>', *(f'x{i}' for i in range(1, MAX_LINES + 1))]
+        names = [*PRIMITIVES, *CONSTANTS, *latents, 'I', 'O', '<nl>', '</s>', '<pad>',
+                 *(f'x{i}' for i in range(1, MAX_LINES + 1))]
         self.spell = None if whole else _Spelling(tokenizer, names)
         line = LINE_TOKENS if whole else self.spell.line
         self.tok, self.g = tokenizer, grammar or Grammar(dec_len=dec_len, latents=len(latents), line=line)
-        self.seqs, self.start, self.parts = None, None, None  # per row: its parse state; (names allowed, pieces of the name begun)
-        self.width, self.rows = None, {}  # (vocab width, dtype, device) of the scores; their mask rows by allowed token set
+        self.seqs, self.start = None, None  # per row: its parse state; the length of the inputs at the start
+        self.parts = None  # per row: (names allowed, pieces of the name begun)
+        self.width, self.rows = None, {}  # (vocab width, dtype, device) of the scores; mask rows by allowed tokens
 
     def _row(self, key, ids) -> torch.Tensor:
         "The additive mask row of the token ids `ids()` gives (0 where allowed, -inf elsewhere), cached under `key`."
@@ -280,7 +310,7 @@ class ProgramConstraint:
             self.rows[key] = row
         return self.rows[key]
 
-# %% ../nbs/16_sampling.ipynb #304e2a6a
+# %% ../nbs/16_sampling.ipynb #c9ddffb9
 @patch
 def _commit(self: ProgramConstraint, seq: _Seq, name: str, start: bool):
     "Hand the name the pieces spelled to the grammar; the budget counts its pieces."
@@ -324,15 +354,16 @@ def __call__(self: ProgramConstraint, input_ids: torch.LongTensor, scores: torch
         self.parts = [(self.g.allowed(seq), ()) for seq in self.seqs]
     elif input_ids.shape[1] > self.start:
         for i, t in enumerate(input_ids[:, -1].tolist()): self._take(i, t)
-    if self.width != (scores.shape[1], scores.dtype, scores.device): self.width, self.rows = (scores.shape[1], scores.dtype, scores.device), {}
+    if self.width != (scores.shape[1], scores.dtype, scores.device):
+        self.width, self.rows = (scores.shape[1], scores.dtype, scores.device), {}
     mask = torch.stack([self._allowed(i) for i in range(len(self.seqs))])
     self.start = min(self.start, input_ids.shape[1])
     return scores + mask
 
-# %% ../nbs/16_sampling.ipynb #dc0c4b7c
+# %% ../nbs/16_sampling.ipynb #b432c80e
 @patch
 def reset(self: ProgramConstraint):
-    "Start afresh at the next call (a new `generate`: a decoder-only policy's prompts differ in length from the last ones); returns self."
+    "Start afresh at the next call (a new `generate`: a decoder-only policy's prompts differ in length); returns self."
     self.seqs = None
     return self
 
@@ -351,22 +382,23 @@ def accepts(self: ProgramConstraint, text: str # decoder text: a program's `prog
         return True
     finally: self.seqs, self.start, self.parts, self.width, self.rows = saved
 
-# %% ../nbs/16_sampling.ipynb #d6719702
+# %% ../nbs/16_sampling.ipynb #c73ddf38
 def policy_inputs(model,         # the policy: seq2seq, or decoder-only (`is_causal`)
                   tokenizer,     # its tokenizer
                   texts: list,   # encoder texts (`encode_task`)
                   enc_len: int   # tokens kept of each
                  ) -> tuple:
-    "`(generate's inputs, where the program starts in its output)`: encoder inputs, or left-padded prompts for a decoder-only policy."
+    "`(generate's inputs, where the program starts in its output)`: encoder inputs, or left-padded causal prompts."
     if not is_causal(model):
-        return tokenizer(texts, return_tensors='pt', padding=True, truncation=True, max_length=enc_len).to(model.device), 0
+        enc = tokenizer(texts, return_tensors='pt', padding=True, truncation=True, max_length=enc_len)
+        return enc.to(model.device), 0
     prompts = [prompt_ids(tokenizer, t, enc_len) for t in texts]
     width = max(map(len, prompts))
     ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(p)) + p for p in prompts], device=model.device)
     mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=model.device)
     return {'input_ids': ids, 'attention_mask': mask}, width
 
-# %% ../nbs/16_sampling.ipynb #b86e9c4b
+# %% ../nbs/16_sampling.ipynb #e98be89f
 def sample_programs(model,                  # the policy
                     tokenizer,              # its tokenizer
                     encoder_texts:list,     # one task's encoder text each (`encode_task`)
@@ -378,14 +410,15 @@ def sample_programs(model,                  # the policy
                     constrained:bool=True,  # allow only well-typed, completable tokens (`ProgramConstraint`)
                     seed:int|None=None,     # the torch seed to set first (None: leave it as it is)
                     progress:str='',        # a progress bar with this label ('' for none)
-                    on_batch=None,          # called as `on_batch(first task index, its batch's program lists)` after each batch
-                    annotations:dict|None=None # filled with program text -> its sampled decoder tokens, for samples with latents
+                    on_batch=None,          # called as `on_batch(first task index, its batch's program lists)`
+                    annotations:dict|None=None # filled: program text -> its sampled tokens, where they have latents
                    ) -> list:
-    "Distinct sampled program texts for each encoder text (tasks in batches of `batch_tasks`, `n` samples each); latents are dropped."
+    "Distinct sampled program texts for each encoder text (`batch_tasks` tasks at once, `n` samples each), no latents."
     from transformers import LogitsProcessorList
     if seed is not None: torch.manual_seed(seed)
     model.eval()
-    out, constraint = [], ProgramConstraint(tokenizer, None, dec_len) if constrained else None  # reset by each `generate`
+    constraint = ProgramConstraint(tokenizer, None, dec_len) if constrained else None  # reset by each `generate`
+    out = []
     bar = progress_bar(progress, len(encoder_texts), 'task')
     for i in range(0, len(encoder_texts), batch_tasks):
         enc, start = policy_inputs(model, tokenizer, encoder_texts[i:i + batch_tasks], enc_len)
@@ -393,71 +426,21 @@ def sample_programs(model,                  # the policy
         with torch.no_grad():
             ids = model.generate(**enc, do_sample=True, temperature=temperature, top_k=0, num_return_sequences=n,
                                  max_new_tokens=dec_len, logits_processor=procs)
-        texts = tokenizer.batch_decode(ids[:, start:], skip_special_tokens=not word_level(tokenizer), clean_up_tokenization_spaces=False)
-        for k in range(len(texts) // n):
-            progs = []
-            for t in texts[k * n:(k + 1) * n]:
-                try: p = tokens_program(t)
-                except ValueError: continue
-                if p not in progs: progs.append(p)
-                if annotations is not None and '<z' in t: annotations.setdefault(p, ' '.join(w for w in t.split() if w not in ('<pad>', '</s>')))
-            out.append(progs)
+        texts = tokenizer.batch_decode(ids[:, start:], skip_special_tokens=not word_level(tokenizer),
+                                       clean_up_tokenization_spaces=False)
+        out += [_distinct_programs(texts[k * n:(k + 1) * n], annotations) for k in range(len(texts) // n)]
         if on_batch: on_batch(i, out[i:])
         bar.update(len(texts) // n)
     bar.close()
     return out
 
-# %% ../nbs/16_sampling.ipynb #8850910d
-def constraint_cost(model,              # the policy
-                    tokenizer,          # its tokenizer
-                    encoder_texts:list, # one task's encoder text each
-                    n:int=24,           # samples per task
-                    dec_len:int=96,     # the most decoder tokens of a sample
-                    enc_len:int=512,    # encoder tokens kept
-                    seed:int=0          # the torch seed of each draw
-                   ) -> dict:
-    "Seconds to sample one batch with the constraint (cold and warm caches) and without it, for the same number of steps."
-    import time
-    from transformers import LogitsProcessorList
-    model.eval()
-    enc = tokenizer(encoder_texts, return_tensors='pt', padding=True, truncation=True, max_length=enc_len).to(model.device)
-    def draw(procs, steps, min_steps=0):
-        torch.manual_seed(seed)
-        t0 = time.perf_counter()
-        with torch.no_grad():
-            ids = model.generate(**enc, do_sample=True, top_k=0, num_return_sequences=n, max_new_tokens=steps,
-                                 min_new_tokens=min_steps, logits_processor=LogitsProcessorList(procs))
-        return time.perf_counter() - t0, ids.shape[1] - 1
-    grammar = Grammar(dec_len=dec_len, shared=False)
-    cold, steps = draw([ProgramConstraint(tokenizer, grammar)], dec_len)
-    warm, _ = draw([ProgramConstraint(tokenizer, grammar)], dec_len)
-    free, _ = draw([], steps, steps)
-    return {'steps': steps, 'sequences': len(encoder_texts) * n, 'cold_s': round(cold, 3), 'warm_s': round(warm, 3),
-            'unconstrained_s': round(free, 3), 'ratio_cold': round(cold / free, 2), 'ratio_warm': round(warm / free, 2)}
-
-# %% ../nbs/16_sampling.ipynb #91fe6d6d
-def bench_constraint(preset:str='tiny', # policy preset
-                     repeats:int=3,     # timed repetitions (a new seed each); the median is reported
-                     tasks:int=4,       # evaluation tasks in the batch
-                     n:int=24,          # samples per task
-                     subword:bool=False # through a subword tokenizer (a byte-level BPE learnt here, CodeT5+'s layout) instead of the DSL's
-                    ) -> dict:
-    "`constraint_cost` of an untrained policy of `preset` (the hardest case for the caches: near-uniform samples), median of `repeats`."
-    import statistics, tempfile
-    from dataclasses import replace
-    from pathlib import Path
-    from codeit_nb.policy import POLICY_PRESETS, build_policy, load_pretrained, subword_checkpoint
-    from codeit_nb.tokenizer import build_tokenizer, encode_task, vocabulary
-    from codeit_nb.solvers import load_solvers
-    from codeit_nb.data import arc1
-    pcfg = POLICY_PRESETS[preset]
-    if subword:
-        texts = [program_tokens(p) for p in load_solvers().values()] + [' '.join(vocabulary())]
-        texts += [encode_task(t, 512) for t in list(arc1('training').values())[:50]]
-        with tempfile.TemporaryDirectory() as d: model, tok = load_pretrained(str(subword_checkpoint(Path(d) / 'm', texts, 1000, replace(pcfg, init=''), 1)))
-    else: tok = build_tokenizer(); model = build_policy(pcfg, tok, seed=1)
-    encs = [encode_task(t, pcfg.enc_len) for t in list(arc1('evaluation').values())[:tasks]]
-    runs = [constraint_cost(model, tok, encs, n, pcfg.dec_len, pcfg.enc_len, seed=r) for r in range(repeats)]
-    med = {k: statistics.median(r[k] for r in runs) for k in ('cold_s', 'warm_s', 'unconstrained_s', 'ratio_cold', 'ratio_warm', 'steps')}
-    return {'preset': preset, 'tokenizer': 'subword' if subword else 'dsl', 'threads': torch.get_num_threads(), 'sequences': runs[0]['sequences'], **med,
-            'programs_per_s_warm': round(runs[0]['sequences'] / med['warm_s'], 1), 'repeats': repeats}
+def _distinct_programs(texts: list, annotations: dict | None) -> list:
+    "The distinct programs of one task's sampled `texts`, in order (latents dropped; those with them in `annotations`)."
+    progs = []
+    for t in texts:
+        try: p = tokens_program(t)
+        except ValueError: continue
+        if p not in progs: progs.append(p)
+        if annotations is not None and '<z' in t:
+            annotations.setdefault(p, ' '.join(w for w in t.split() if w not in ('<pad>', '</s>')))
+    return progs

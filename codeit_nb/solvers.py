@@ -56,7 +56,7 @@ def verify_solvers(ids=None,           # training task ids (default: all 400)
                    address:str=''      # with 'ray': a running cluster ('' starts a local one)
                   ) -> dict:
     "Verify the solvers of `ids` (default: all 400 training tasks): counts and per-task status."
-    from codeit_nb.batch import executor
+    from codeit_nb.executors import executor
     tasks = arc1('training')
     ids = sorted(tasks) if ids is None else list(ids)
     known = set(solver_ids())

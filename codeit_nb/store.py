@@ -12,14 +12,16 @@ from .scoring import Candidate, answers, rank_key, solves_test, sample_stats
 from .replay import Experience
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ITERATION_METRICS', 'StoreVersionError', 'StoreDamagedError', 'RunStore',
-           'synthetic_store']
+__all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ITERATION_METRICS', 'StoreVersionError', 'StoreDamagedError', 'RunStore']
 
-# %% ../nbs/18_store.ipynb #b18c4552
+# %% ../nbs/18_store.ipynb #16d6fce8
 SCHEMA_VERSION = 4  # bump when a table changes; stores of another version are refused (unless `_UPGRADES` says how)
-SCHEMA = '''
+_LATENTS_TABLE = ('CREATE TABLE IF NOT EXISTS latents(program TEXT, tokens TEXT, origin TEXT, iteration INTEGER, '
+                  'PRIMARY KEY(program, origin));')  # version 3's table
+SCHEMA = f'''
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS steps(iteration INTEGER, step TEXT, done_at REAL, seconds REAL, PRIMARY KEY(iteration, step));
+CREATE TABLE IF NOT EXISTS steps(iteration INTEGER, step TEXT, done_at REAL, seconds REAL, \
+PRIMARY KEY(iteration, step));
 CREATE TABLE IF NOT EXISTS tasks(task_id TEXT PRIMARY KEY, split TEXT, role TEXT);
 CREATE TABLE IF NOT EXISTS iterations(iteration INTEGER PRIMARY KEY, samples INTEGER, cumulative REAL, policy_only REAL,
     solved_cumulative INTEGER, solved_policy INTEGER, buffer_policy INTEGER, buffer_mutated INTEGER, loss REAL,
@@ -35,14 +37,16 @@ CREATE INDEX IF NOT EXISTS buffer_iter ON buffer(iteration, origin);
 CREATE TABLE IF NOT EXISTS candidates(task_id TEXT, program TEXT, demo_acc REAL, n_lines INTEGER, test_outputs TEXT,
     origin TEXT, iteration INTEGER, test_correct INTEGER, PRIMARY KEY(task_id, program));
 CREATE TABLE IF NOT EXISTS checkpoints(iteration INTEGER PRIMARY KEY, path TEXT);
-CREATE TABLE IF NOT EXISTS latents(program TEXT, tokens TEXT, origin TEXT, iteration INTEGER, PRIMARY KEY(program, origin));
+{_LATENTS_TABLE}
 '''
-_UPGRADES = {2: 'CREATE TABLE IF NOT EXISTS latents(program TEXT, tokens TEXT, origin TEXT, iteration INTEGER, PRIMARY KEY(program, origin));',
-             3: 'ALTER TABLE iterations ADD COLUMN pass2 REAL; ALTER TABLE iterations ADD COLUMN solved_ever INTEGER;'}  # version -> the SQL that makes it the next
-_NEW = ''.join(_UPGRADES[v] for v in range(3, SCHEMA_VERSION))  # a new store: `SCHEMA` (version 3's tables), then the upgrades since
+# version -> the SQL that makes it the next
+_UPGRADES = {2: _LATENTS_TABLE,
+             3: 'ALTER TABLE iterations ADD COLUMN pass2 REAL; ALTER TABLE iterations ADD COLUMN solved_ever INTEGER;'}
+_NEW = ''.join(_UPGRADES[v] for v in range(3, SCHEMA_VERSION))  # a new store: `SCHEMA` (version 3's), then the upgrades
+# the columns of `iterations` after `iteration`
 ITERATION_METRICS = ('samples', 'cumulative', 'policy_only', 'solved_cumulative', 'solved_policy', 'buffer_policy',
                      'buffer_mutated', 'loss', 'train_seconds', 'sample_seconds', 'valid_samples', 'new_experiences',
-                     'median_lines', 'identity_rate', 'copy_rate', 'pass2', 'solved_ever')  # the columns of `iterations` after `iteration`
+                     'median_lines', 'identity_rate', 'copy_rate', 'pass2', 'solved_ever')
 
 class StoreVersionError(ValueError):
     "A run store written with another schema version."
@@ -51,19 +55,19 @@ class StoreDamagedError(ValueError):
     "A run store SQLite finds damaged (`PRAGMA quick_check`), or one without a table of its schema."
 
 def _tables(version: int) -> set:
-    "The tables a store of schema `version` has (every one of them is created in the transaction that sets the version)."
-    return {t for t in ('meta', 'steps', 'tasks', 'iterations', 'samples', 'buffer', 'candidates', 'checkpoints', 'latents')
-            if version >= 3 or t != 'latents'}
+    "The tables a store of schema `version` has (each is created in the transaction that sets the version)."
+    tables = ('meta', 'steps', 'tasks', 'iterations', 'samples', 'buffer', 'candidates', 'checkpoints', 'latents')
+    return {t for t in tables if version >= 3 or t != 'latents'}
 
 def _grids(gs) -> str: return json.dumps([None if g is None else [list(r) for r in g] for g in gs])
 def _tuple_grids(s: str) -> tuple: return tuple(None if g is None else tuple(map(tuple, g)) for g in json.loads(s))
 
-# %% ../nbs/18_store.ipynb #c2f66834
+# %% ../nbs/18_store.ipynb #ae0b6bf1
 class RunStore:
-    "The SQLite store of one run, and the only code that reads or writes its tables: the loop writes, readers open it read-only."
+    "The SQLite store of one run, and the only code that reads or writes its tables (the loop writes, readers read)."
     def __init__(self, path,
                  readonly: bool = False, # open it read-only (any number of readers, beside one writer)
-                 check: bool = False     # a reader: refuse a damaged store (`quick_check`, a read of the whole file); a writer always does
+                 check: bool = False     # a reader: refuse a damaged store (`quick_check`: the whole file); writers do
                 ):
         self.path, self.readonly = Path(path), readonly
         if readonly:
@@ -81,7 +85,7 @@ class RunStore:
         if readonly and check: self.quick_check()
 
     def _uri(self) -> str:
-        "The read-only URI of the store; in a directory it cannot write (where SQLite cannot make the WAL index), an immutable one."
+        "The read-only URI of the store; in a directory it cannot write (no WAL index there), an immutable one."
         ro = not os.access(self.path.parent, os.W_OK) and not Path(f'{self.path}-shm').exists()
         return self.path.resolve().as_uri() + ('?mode=ro&immutable=1' if ro else '?mode=ro')
 
@@ -93,47 +97,54 @@ class RunStore:
         while v in _UPGRADES and not self.readonly:  # a change that only adds: the writer upgrades the store in place
             self.db.executescript(f'BEGIN IMMEDIATE; {_UPGRADES[v]} PRAGMA user_version = {v + 1}; COMMIT;')
             v += 1
-        if v != SCHEMA_VERSION and not (self.readonly and v in _UPGRADES) and self.db.execute('SELECT count(*) FROM sqlite_master').fetchone()[0]:
+        empty = self.db.execute('SELECT count(*) FROM sqlite_master').fetchone()[0] == 0
+        if v != SCHEMA_VERSION and not (self.readonly and v in _UPGRADES) and not empty:
             self.db.close()
             raise StoreVersionError(f'{self.path}: a run store of schema version {v}; this codeit_nb reads version '
                                     f'{SCHEMA_VERSION} (start a new run, or use the codeit_nb that wrote it)')
-        missing = sorted(_tables(v) - {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}) if v else []
+        have = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = sorted(_tables(v) - have) if v else []
         if missing:  # not a store being created (its tables come with its version, in one transaction): a damaged one
             self.db.close()
             what = f'table {missing[0]} is' if len(missing) == 1 else f'tables {", ".join(missing)} are'
             raise StoreDamagedError(f'{self.path}: damaged: {what} missing (a run store of schema version {v} has '
                                     f'{", ".join(sorted(_tables(v)))})')
 
-    def quick_check(self):
-        "Refuse a damaged store: `StoreDamagedError('PATH: damaged (quick_check: ...)')` when SQLite's `PRAGMA quick_check` finds a fault."
-        try: faults = [r[0] for r in self.db.execute('PRAGMA quick_check(3)')]
-        except sqlite3.DatabaseError as e:
-            if type(e) is not sqlite3.DatabaseError: raise  # busy, locked, I/O: not a judgement of the file
-            faults = [str(e)]  # 'database disk image is malformed'
-        if faults != ['ok']:
-            self.db.close()
-            raise StoreDamagedError(f"{self.path}: damaged (quick_check: {' '.join('; '.join(faults).split())[:300]})")
+# %% ../nbs/18_store.ipynb #5526db6c
+@patch
+def quick_check(self: RunStore):
+    "Refuse a damaged store (`StoreDamagedError('PATH: damaged (quick_check: ...)')`) where `quick_check` finds faults."
+    try: faults = [r[0] for r in self.db.execute('PRAGMA quick_check(3)')]
+    except sqlite3.DatabaseError as e:
+        if type(e) is not sqlite3.DatabaseError: raise  # busy, locked, I/O: not a judgement of the file
+        faults = [str(e)]  # 'database disk image is malformed'
+    if faults != ['ok']:
+        self.db.close()
+        raise StoreDamagedError(f"{self.path}: damaged (quick_check: {' '.join('; '.join(faults).split())[:300]})")
 
-    @contextmanager
-    def transaction(self):
-        "A write transaction: every write inside commits together or not at all (a full disk raises `OSError('disk full at PATH')`)."
+@patch
+@contextmanager
+def transaction(self: RunStore):
+    "A write transaction: its writes commit together or not at all (a full disk: `OSError('disk full at PATH')`)."
+    try:
+        self.db.execute('BEGIN IMMEDIATE')
         try:
-            self.db.execute('BEGIN IMMEDIATE')
-            try:
-                yield self
-                self.db.execute('COMMIT')
-            except BaseException:
-                if self.db.in_transaction: self.db.execute('ROLLBACK')  # SQLite may have rolled back already (a full disk does)
-                raise
-        except sqlite3.OperationalError as e: raise self._full(e) from e
+            yield self
+            self.db.execute('COMMIT')
+        except BaseException:
+            if self.db.in_transaction: self.db.execute('ROLLBACK')  # SQLite may have rolled back already (a full disk)
+            raise
+    except sqlite3.OperationalError as e: raise self._full(e) from e
 
-    def _full(self, e: sqlite3.OperationalError) -> Exception:
-        "`OSError('disk full at PATH')` for SQLite's 'database or disk is full', else `e`."
-        return OSError(f'disk full at {self.path} ({e})') if 'full' in str(e) else e
+@patch
+def _full(self: RunStore, e: sqlite3.OperationalError) -> Exception:
+    "`OSError('disk full at PATH')` for SQLite's 'database or disk is full', else `e`."
+    return OSError(f'disk full at {self.path} ({e})') if 'full' in str(e) else e
 
-    def close(self): self.db.close()
+@patch
+def close(self: RunStore): self.db.close()
 
-# %% ../nbs/18_store.ipynb #894533ac
+# %% ../nbs/18_store.ipynb #51f80b27
 @patch
 def meta(self: RunStore, key: str, default=None):
     "A value stored with `set_meta` (JSON-decoded)."
@@ -176,9 +187,11 @@ def checkpoints(self: RunStore) -> list:
 @patch
 def buffer(self: RunStore) -> list:
     "Every experience in the buffer, in the order it entered."
-    rows = self.db.execute('SELECT program, parent, origin, iteration, inputs, outputs, demo_acc, similarity FROM buffer ORDER BY id')
+    rows = self.db.execute('SELECT program, parent, origin, iteration, inputs, outputs, demo_acc, similarity '
+                           'FROM buffer ORDER BY id')
     return [Experience(r[0], r[1], r[2], r[3], _tuple_grids(r[4]), _tuple_grids(r[5]), r[6], r[7]) for r in rows]
 
+# %% ../nbs/18_store.ipynb #a1f37ec2
 @patch
 def candidates(self: RunStore, task_id: str | None = None) -> dict:
     "`{task_id: [Candidate]}`: every candidate found so far (of one task if `task_id` is given)."
@@ -186,14 +199,16 @@ def candidates(self: RunStore, task_id: str | None = None) -> dict:
     if task_id is not None: sql, args = sql + ' WHERE task_id = ?', (task_id,)
     out = {}
     for r in self.db.execute(sql, args):
-        c = Candidate(r['task_id'], r['program'], r['demo_acc'], r['n_lines'], _tuple_grids(r['test_outputs']), r['origin'], r['iteration'])
+        c = Candidate(r['task_id'], r['program'], r['demo_acc'], r['n_lines'], _tuple_grids(r['test_outputs']),
+                      r['origin'], r['iteration'])
         out.setdefault(c.task_id, []).append(c)
     return out
 
 @patch
 def ranked_candidates(self: RunStore, task_id: str) -> list:
-    "`[(Candidate, test_correct)]` of one task, best first: by the answers' ranking (`scoring.answers`), then `rank_key` within an answer."
-    correct = {r[0]: bool(r[1]) for r in self.db.execute('SELECT program, test_correct FROM candidates WHERE task_id = ?', (task_id,))}
+    "`[(Candidate, test_correct)]` of one task, best first: by the answers' rank (`scoring.answers`), then `rank_key`."
+    rows = self.db.execute('SELECT program, test_correct FROM candidates WHERE task_id = ?', (task_id,))
+    correct = {r[0]: bool(r[1]) for r in rows}
     cands = self.candidates(task_id).get(task_id, [])
     place = {a.outputs: k for k, a in enumerate(answers(cands))}
     order = sorted(cands, key=lambda c: (place.get(c.test_outputs, len(place)), rank_key(c)))
@@ -204,7 +219,7 @@ def solved_tasks(self: RunStore,
                  k: int = 3,               # pass@k
                  origins: tuple | None = None # only candidates of these origins ('mutation', 'policy'); None: all
                 ) -> set:
-    "Ids of the tasks solved (pass@`k`) by the candidates found so far: one of their top `k` answers gets every test output right."
+    "Ids of the tasks solved (pass@`k`) by the candidates so far: one of their top `k` answers gets every test right."
     correct = {(r[0], r[1]) for r in self.db.execute('SELECT task_id, program FROM candidates WHERE test_correct = 1')}
     cands = {t: [c for c in cs if origins is None or c.origin in origins] for t, cs in self.candidates().items()}
     return {t for t, cs in cands.items() if any((t, a.best.program) in correct for a in answers(cs)[:k])}
@@ -222,7 +237,7 @@ def query(self: RunStore, sql: str, args=()) -> list:
     "Rows of a read query as dicts (for readers' own views; writes go through the methods below)."
     return [dict(r) for r in self.db.execute(sql, args)]
 
-# %% ../nbs/18_store.ipynb #065ed226
+# %% ../nbs/18_store.ipynb #15885774
 @patch
 def set_meta(self: RunStore, key: str, value):
     "Store `value` (JSON-encodable) under `key`."
@@ -241,16 +256,18 @@ def add_tasks(self: RunStore, tasks, role: str = 'search'):
 @patch
 def add_experiences(self: RunStore, experiences):
     "Add experiences to the buffer table (one already there by (parent, program) is kept)."
-    self.db.executemany('INSERT OR IGNORE INTO buffer(parent, program, origin, iteration, demo_acc, inputs, outputs, similarity) '
-                        'VALUES (?,?,?,?,?,?,?,?)', [(e.parent, e.program, e.origin, e.iteration, e.demo_accuracy,
-                                                      _grids(e.inputs), _grids(e.outputs), e.similarity) for e in experiences])
+    rows = [(e.parent, e.program, e.origin, e.iteration, e.demo_accuracy, _grids(e.inputs), _grids(e.outputs),
+             e.similarity) for e in experiences]
+    self.db.executemany('INSERT OR IGNORE INTO buffer(parent, program, origin, iteration, demo_acc, inputs, outputs, '
+                        'similarity) VALUES (?,?,?,?,?,?,?,?)', rows)
 
 @patch
 def add_samples(self: RunStore, samples, iteration: int):
     "Record the `Sample`s of one iteration."
-    self.db.executemany('INSERT INTO samples(iteration, task_id, program, demo_acc, rewards, error, outputs) VALUES (?,?,?,?,?,?,?)',
-                        [(iteration, s.task_id, s.program, s.demo_accuracy, json.dumps(list(s.rewards)), s.error, _grids(s.outputs))
-                         for s in samples])
+    rows = [(iteration, s.task_id, s.program, s.demo_accuracy, json.dumps(list(s.rewards)), s.error, _grids(s.outputs))
+            for s in samples]
+    self.db.executemany('INSERT INTO samples(iteration, task_id, program, demo_acc, rewards, error, outputs) '
+                        'VALUES (?,?,?,?,?,?,?)', rows)
 
 @patch
 def add_candidates(self: RunStore, candidates, tasks: dict):
@@ -259,6 +276,7 @@ def add_candidates(self: RunStore, candidates, tasks: dict):
                         [(c.task_id, c.program, c.demo_acc, c.n_lines, _grids(c.test_outputs), c.origin, c.iteration,
                           int(solves_test(c, tasks[c.task_id]))) for c in candidates])
 
+# %% ../nbs/18_store.ipynb #ea559ce7
 @patch
 def add_checkpoint(self: RunStore,
                    iteration: int,          # the iteration whose training wrote it (-1: pretraining)
@@ -312,14 +330,14 @@ def buffer_counts(self: RunStore) -> dict:
     "`{origin: experiences}` in the buffer."
     return {r[0]: r[1] for r in self.db.execute('SELECT origin, count(*) FROM buffer GROUP BY origin')}
 
-# %% ../nbs/18_store.ipynb #72ba0038
+# %% ../nbs/18_store.ipynb #ce7342a7
 @patch
 def add_latents(self: RunStore,
                 tokens: dict,    # program text -> its annotated decoder tokens
                 origin: str,     # 'ra3' (an E-step) or 'policy' (sampled)
                 iteration: int   # -1: mid-training
                ):
-    "Record annotated programs: an E-step's replace the program's earlier E-step annotation; of a program's samples, the first is kept."
+    "Record annotated programs: an E-step's replaces the program's earlier E-step one; of samples', the first is kept."
     verb = 'INSERT OR REPLACE' if origin == 'ra3' else 'INSERT OR IGNORE'
     self.db.executemany(f'{verb} INTO latents VALUES (?,?,?,?)', [(p, t, origin, iteration) for p, t in tokens.items()])
 
@@ -330,10 +348,12 @@ def latents(self: RunStore,
             prefer: str = 'ra3'          # the origin whose annotation wins where a program has both
            ) -> dict:
     "Program text -> its annotated decoder tokens; empty for a store without latents."
-    if not self.db.execute("SELECT count(*) FROM sqlite_master WHERE name='latents'").fetchone()[0]: return {}  # a version-2 store
+    if not self.db.execute("SELECT count(*) FROM sqlite_master WHERE name='latents'").fetchone()[0]:
+        return {}  # a version-2 store
     if programs is not None:
-        rows = [r for k in range(0, len(programs), 500) for r in self.db.execute(
-            f'SELECT program, tokens, origin FROM latents WHERE program IN ({",".join("?" * len(programs[k:k + 500]))})', programs[k:k + 500])]
+        chunks = [programs[k:k + 500] for k in range(0, len(programs), 500)]
+        rows = [r for ps in chunks for r in self.db.execute(
+            f'SELECT program, tokens, origin FROM latents WHERE program IN ({",".join("?" * len(ps))})', ps)]
     else: rows = self.db.execute('SELECT program, tokens, origin FROM latents ORDER BY rowid')
     out = {}
     for p, t, o in rows:
@@ -342,108 +362,7 @@ def latents(self: RunStore,
 
 @patch
 def forget_iterations(self: RunStore):
-    "Forget every meta-iteration (0 and later): steps, results, samples, policy experiences, candidates, checkpoints, latents."
+    "Forget every meta-iteration (0 and later): steps, results, samples, policy experiences, candidates, checkpoints..."
     for table in ('steps', 'iterations', 'samples', 'buffer', 'candidates', 'checkpoints', 'latents'):
         self.db.execute(f'DELETE FROM {table} WHERE iteration >= 0')
     self.db.execute("DELETE FROM meta WHERE key GLOB 'train_[0-9]*' OR (key GLOB 'checkpoint_files_[0-9]*')")
-
-# %% ../nbs/18_store.ipynb #e72eacd9
-import random
-from .data import arc1
-from .solvers import load_solvers
-from .scoring import Sample, pass_at_k
-
-# %% ../nbs/18_store.ipynb #45286096
-_ERRORS = ('limit', 'runtime', 'budget', 'timeout')  # error kinds a synthetic sample can have
-
-def _transposed(g): return tuple(zip(*g))
-
-def _sample_row(rng, task, texts, solution, i, iterations, solvable) -> tuple:
-    "One synthetic sample of `task` at iteration `i`: (program, demonstration outputs, error kind, test outputs)."
-    ins, tgt = [p.input for p in task.train], [p.output for p in task.train]
-    u, grow = rng.random(), (i + 1) / iterations
-    if solvable and u < 0.08 * grow:  # a solution, shorter in later iterations
-        lines, extra = solution.splitlines(), int((1 - grow) * 3)
-        prog = '\n'.join(lines[:-1] + rng.choice(texts).splitlines()[:-1][:extra] + lines[-1:])
-        return prog, tgt, None, [p.output for p in task.test]
-    prog = rng.choice(texts)
-    if u < 0.25: return prog, [None] * len(ins), rng.choice(_ERRORS), None
-    if solvable and u < 0.35:  # right on some demonstrations only
-        k = rng.randrange(1, len(ins)) if len(ins) > 1 else 1
-        return prog, tgt[:k] + ins[k:], None, [p.input for p in task.test]
-    if u < 0.6: return prog, ins, None, [p.input for p in task.test]
-    return prog, [_transposed(g) for g in ins], None, [_transposed(p.input) for p in task.test]
-
-# %% ../nbs/18_store.ipynb #81ee62e1
-def _seed_synthetic(st: RunStore, cfg: dict, tasks: list, solvers: dict, rng):
-    "Config, tasks, and a buffer of solvers (demonstration accuracy 1), their mutants and random programs, as the loop's seed step."
-    training, texts, exps = arc1('training'), list(solvers.values()), []
-    for t, text in ((training[k], v) for k, v in solvers.items() if k in training):
-        ins, outs = tuple(p.input for p in t.train), tuple(p.output for p in t.train)
-        exps.append(Experience(text, t.id, 'solver', -1, ins, outs, 1.0))
-        for _ in range(3):
-            lines = text.splitlines()
-            lines.insert(rng.randrange(len(lines)), rng.choice(texts).splitlines()[0])
-            exps.append(Experience('\n'.join(lines), t.id, 'mutation', -1, ins, outs, rng.choice((0.0, 0.25, 0.5, 1.0))))
-        exps.append(Experience(rng.choice(texts), t.id, 'random', -1, ins, outs, 0.0))  # the loop seeds random programs too
-    with st.transaction():
-        st.set_meta('config', cfg)
-        st.set_meta('created', time.time())
-        st.add_tasks(tasks, 'search')
-        st.add_experiences(exps)
-        st.mark(-1, 'seed')
-        st.mark(-1, 'pretrain', 1.0)
-
-# %% ../nbs/18_store.ipynb #c8108f32
-def _synthetic_iteration(st: RunStore, i: int, iterations: int, per: int, tasks: list, texts: list, rng, known: set):
-    "Samples, relabelled experiences, candidates and metrics of synthetic iteration `i`, in one transaction."
-    by_id, samples, new = {t.id: t for t in tasks}, [], []
-    for t in tasks:
-        h = int.from_bytes(t.id.encode(), 'little')
-        solvable, solution = h % 5 == 0, texts[h % len(texts)]
-        for _ in range(per):
-            prog, outs, err, tests = _sample_row(rng, t, texts, solution, i, iterations, solvable)
-            rewards = tuple(o is not None and o == p.output for o, p in zip(outs, t.train))
-            acc = sum(rewards) / len(rewards)
-            cand = Candidate(t.id, prog, acc, len(prog.splitlines()), tuple(tests), 'policy', i) if acc > 0 else None
-            samples.append(Sample(t.id, prog, tuple(outs), rewards, err, cand))
-            if err is None and rng.random() < 0.3:
-                new.append(Experience(prog, t.id, 'policy', i, tuple(p.input for p in t.train), tuple(outs), acc))
-    found = {}
-    for s in samples:
-        if s.candidate is not None: found.setdefault(s.task_id, []).append(s.candidate)
-    policy, stats, n = len(pass_at_k(found, by_id)), sample_stats(samples, by_id, known), len(tasks)
-    with st.transaction():
-        st.add_samples(samples, i)
-        st.add_experiences(new)
-        st.add_candidates([c for cs in found.values() for c in cs], by_id)
-        solved, sizes = len(st.solved_tasks()), st.buffer_counts()
-        st.record_iteration(i, samples=(i + 1) * per * n, cumulative=solved / n, policy_only=policy / n, solved_cumulative=solved,
-                            solved_policy=policy, buffer_policy=sizes.get('policy', 0),
-                            buffer_mutated=sum(v for o, v in sizes.items() if o != 'policy'), loss=3.0 / (i + 2),
-                            train_seconds=10.0, sample_seconds=20.0, valid_samples=len(samples), new_experiences=len(new), **stats)
-        st.mark(i, 'train', 10.0)
-        st.mark(i, 'sample', 20.0)
-        st.add_checkpoint(i, f'ckpt/iter-{i:04d}')
-    known.update(e.program for e in new)
-
-# %% ../nbs/18_store.ipynb #98d9d26a
-def synthetic_store(out,                      # run directory (created; a synthetic store there is continued)
-                    n_samples: int = 100_000, # samples in all, spread evenly over iterations and tasks
-                    n_tasks: int = 400,       # search tasks: the first `n_tasks` ARC-AGI-1 evaluation tasks
-                    iterations: int = 5,      # meta-iterations
-                    stop_after: int | None = None, # write only up to this many iterations (then call again to go on)
-                    seed: int = 0             # random seed: the same arguments give the same store
-                   ) -> Path:
-    "Write (or continue) a realistic synthetic run store in `out`, through `RunStore` only; returns the path of its run.db."
-    tasks, solvers = list(arc1('evaluation').values())[:n_tasks], load_solvers()
-    st, per = RunStore(Path(out) / 'run.db'), max(1, n_samples // (iterations * len(tasks)))
-    if st.meta('config') is None:
-        cfg = {'synthetic': True, 'iterations': iterations, 'mode': 'eval', 'n_search_tasks': len(tasks),
-               'samples_per_task': per, 'seed': seed, 'n_policy': 900, 'n_mutated': 100}  # the loop's default draw
-        _seed_synthetic(st, cfg, tasks, solvers, random.Random(seed))
-    known = {e.program for e in st.buffer()}  # for the copy rate
-    for i in range(len(st.iterations()), iterations if stop_after is None else min(iterations, stop_after)):
-        _synthetic_iteration(st, i, iterations, per, tasks, list(solvers.values()), random.Random(seed * 1000 + i), known)
-    st.close()
-    return Path(out) / 'run.db'

@@ -109,7 +109,7 @@ def test_check_writes_nothing(codeit, tmp_path):
 
 
 def _synthetic_run(d):
-    from codeit_nb.store import synthetic_store
+    from codeit_nb.testing import synthetic_store
     synthetic_store(d, n_samples=64, n_tasks=4, iterations=2)
     return d
 

@@ -169,7 +169,7 @@ def _page(views) -> str:
 def test_views_of_a_closed_or_removed_run_say_so(tmp_path):
     "Clicking a view whose run was closed, then removed, shows one line saying so where its data were; nothing raises."
     import shutil
-    from codeit_nb.store import synthetic_store
+    from codeit_nb.testing import synthetic_store
     from codeit_nb.run_view import RunReader
     synthetic_store(tmp_path / 'run', n_samples=96, n_tasks=4, iterations=2)
     r = RunReader(tmp_path / 'run')
@@ -197,7 +197,7 @@ def test_views_of_a_closed_or_removed_run_say_so(tmp_path):
 def test_dashboard_follows_a_run_removed_and_recreated(tmp_path):
     "A run directory removed: every view empties and the status waits; a new run there: the selector holds its tasks."
     import shutil
-    from codeit_nb.store import synthetic_store
+    from codeit_nb.testing import synthetic_store
     from codeit_nb.run_view import ORIGINS, RunReader
     from codeit_nb.dashboard import Dashboard
     run = tmp_path / 'run'
@@ -252,7 +252,7 @@ def test_figures_read_honestly():
 
 def test_now_only_on_live_views(tmp_path):
     "A dashboard not started is a snapshot and says which; a started one says 'now'."
-    from codeit_nb.store import synthetic_store
+    from codeit_nb.testing import synthetic_store
     from codeit_nb.dashboard import Dashboard
     synthetic_store(tmp_path / 'run', n_samples=96, n_tasks=4, iterations=2)
     d = Dashboard(tmp_path / 'run')
@@ -365,7 +365,8 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
 @browser
 def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
     "A finished synthetic run, served: the page shows exactly the store's numbers; the bench reports every figure."
-    from codeit_nb.store import RunStore, synthetic_store
+    from codeit_nb.store import RunStore
+    from codeit_nb.testing import synthetic_store
     from codeit_nb.dashboard import first_render_seconds, bench_dashboard
     run_dir = tmp_path / 'synthetic'
     synthetic_store(run_dir, n_samples=10_000, n_tasks=100, iterations=5)
@@ -459,7 +460,7 @@ def test_dashboard_off_loopback_asks_for_the_login(tmp_path):
     import http.cookiejar
     import socket
     from urllib.parse import urlencode
-    from codeit_nb.store import synthetic_store
+    from codeit_nb.testing import synthetic_store
     synthetic_store(tmp_path / 'run', n_samples=60, n_tasks=3, iterations=1)
     from codeit_nb.cli import hash_password
     (tmp_path / 'users.json').write_text(json.dumps({'me': hash_password('a long secret', iterations=1000)}))

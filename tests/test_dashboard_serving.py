@@ -183,7 +183,7 @@ def test_period_is_bounded(tmp_path, period):
 
 def test_bench_dashboard_load_test_plumbing(codeit, tmp_path):
     "`codeit bench dashboard` at a tiny scale: every figure is there (page CPU, load test); no timing is judged."
-    from codeit_nb.store import synthetic_store
+    from codeit_nb.testing import synthetic_store
     synthetic_store(tmp_path / 'run', n_samples=60, n_tasks=3, iterations=1)
     r = codeit('bench', 'dashboard', '--dir', tmp_path / 'run', '--repeats', '1', '--clients', '2', '--requests', '2',
                '--seconds', '120', '--json')
@@ -213,7 +213,7 @@ def _status(port) -> str:
 
 def test_dashboard_waits_for_a_run_directory_made_later(codeit, tmp_path):
     "`codeit dashboard DIR` before `codeit run` makes DIR: it serves, says it waits for run.db, then shows the run."
-    from codeit_nb.store import synthetic_store
+    from codeit_nb.testing import synthetic_store
     run_dir = tmp_path / 'run'
     with _serving(run_dir) as (p, port, log):
         assert 'waiting for run.db' in _status(port)

@@ -79,7 +79,8 @@ def test_batch_never_raises():
     assert [r[0].error for r in res] == [None, 'parse', 'type', 'type']
 
 def test_worker_pool_survives_adversarial_jobs():
-    from codeit_nb.batch import Job, LocalPool, evaluate_jobs
+    from codeit_nb.batch import Job, evaluate_jobs
+    from codeit_nb.executors import LocalPool
     rows = ['x1 = compose(rot90, rot90)'] + [f'x{k} = compose(x{k-1}, x{k-1})' for k in range(2, 41)] + ['O = x40(I)']
     jobs = [Job(('\n'.join(rows), 'O = rot90(I)'), (BIG,))] * 4
     with LocalPool(2) as pool: res = evaluate_jobs(jobs, pool)
@@ -107,7 +108,8 @@ def test_deep_shared_values_are_refused_by_every_path():
     code = f'''
 import json, time
 from codeit_nb.interpreter import run
-from codeit_nb.batch import evaluate, Job, LocalPool, evaluate_jobs
+from codeit_nb.batch import evaluate, Job, evaluate_jobs
+from codeit_nb.executors import LocalPool
 G = {G!r}
 out = {{}}
 for name, text in (('tower', {TOWER!r}), ('twins', {TWINS!r}), ('combined', {COMBINED!r})):

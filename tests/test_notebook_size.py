@@ -39,7 +39,7 @@ def test_serving_from_a_kernel_writes_nothing_into_the_notebook(tmp_path):
     "A notebook (a real kernel, Panel's resources inline as `extension()` loads them) serves the dashboard: two page loads."
     nbformat = pytest.importorskip('nbformat')
     from nbclient import NotebookClient
-    from codeit_nb.store import synthetic_store
+    from codeit_nb.testing import synthetic_store
     synthetic_store(tmp_path / 'run', n_samples=48, n_tasks=4, iterations=2)
     cells = ['from codeit_nb.dashboard import extension, serve\nimport urllib.request\nextension("tabulator")',
              f'serving = serve({str(tmp_path / "run")!r}, port=0, block=False)\n'

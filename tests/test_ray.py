@@ -10,7 +10,8 @@ import pytest
 
 ray = pytest.importorskip('ray')
 
-from codeit_nb.batch import Job, LocalPool, evaluate_job  # noqa: E402
+from codeit_nb.batch import Job, evaluate_job  # noqa: E402
+from codeit_nb.executors import LocalPool  # noqa: E402
 from codeit_nb.ray_pool import JobFailed, RayPool  # noqa: E402
 
 
