@@ -76,7 +76,8 @@ def fingerprint(self: RunReader) -> tuple:
 
 # %% ../nbs/20_run_view.ipynb #925192ef
 def run_overview(r: RunReader) -> dict:
-    "Config, iterations done and planned, per-iteration metrics, totals, the solved tasks and the last finished step of the run."
+    ("Config, iterations done and planned, per-iteration metrics, totals, the solved tasks and the last finished step "
+     "of the run.")
     st, cfg = r.store, r.store.meta('config') or {}
     its = st.iterations()
     counts = {x['iteration']: x['n'] for x in r.q('SELECT iteration, count(*) AS n FROM samples GROUP BY iteration')}
@@ -99,10 +100,12 @@ def activity(ov: dict,         # a `run_overview`
     s, planned = ov['last_step'], ov['planned'] or 0
     if s is None: return 'seeding the buffer'
     i, step, cfg = s['iteration'], s['step'], ov.get('config') or {}
-    rounds = (cfg.get('ra3') or {}).get('rounds', 0) if cfg.get('midtrain') == 'ra3' else int(bool(cfg.get('midtrain_epochs')))
-    mid = int(step.split('_')[1]) + 1 if step.startswith('midtrain_') else 0 if step == 'pretrain' else None  # the next mid-training step
+    ra3 = cfg.get('midtrain') == 'ra3'
+    rounds = (cfg.get('ra3') or {}).get('rounds', 0) if ra3 else int(bool(cfg.get('midtrain_epochs')))
+    # the next mid-training step
+    mid = int(step.split('_')[1]) + 1 if step.startswith('midtrain_') else 0 if step == 'pretrain' else None
     nxt = ('pretraining' if step == 'seed'
-           else (f'mid-training: RA3 round {mid}' if cfg.get('midtrain') == 'ra3' else 'mid-training (NTP)') if mid is not None and mid < rounds
+           else (f'mid-training: RA3 round {mid}' if ra3 else 'mid-training (NTP)') if mid is not None and mid < rounds
            else 'iteration 0: training' if mid is not None
            else f'iteration {i}: sampling' if step == 'train'
            else f'iteration {i + 1}: training' if i + 1 < planned else 'finished')
@@ -110,13 +113,16 @@ def activity(ov: dict,         # a `run_overview`
 
 # %% ../nbs/20_run_view.ipynb #bd09d885
 def midtrain_rounds(r: RunReader) -> tuple:
-    "`(rows, table)`: per committed mid-training step its figures; the latent → line-pattern table of the last RA3 round ([] if none)."
+    ("`(rows, table)`: per committed mid-training step its figures; the latent → line-pattern table of the last RA3 "
+     "round ([] if none).")
     rows, table = [], []
     for x in r.q("SELECT step, seconds FROM steps WHERE iteration = -1 AND step GLOB 'midtrain_*' ORDER BY done_at"):
         m = r.store.meta(x['step']) or {}
         e, mstep = m.get('estep', {}), m.get('mstep', m.get('ntp', {}))
-        rows.append({'step': x['step'], 'kind': 'ra3' if 'estep' in m else 'ntp', 'reward': e.get('reward'), 'gain': e.get('gain'),
-                     'switches_per_program': m.get('switches_per_program'), 'lines_per_program': m.get('lines_per_program'),
+        rows.append({'step': x['step'], 'kind': 'ra3' if 'estep' in m else 'ntp', 'reward': e.get('reward'),
+                     'gain': e.get('gain'),
+                     'switches_per_program': m.get('switches_per_program'),
+                     'lines_per_program': m.get('lines_per_program'),
                      'mstep_loss': mstep.get('loss'), 'compute': m.get('compute'), 'seconds': x['seconds']})
         table = m.get('table', table)
     return rows, table
@@ -126,10 +132,13 @@ def task_table(r: RunReader) -> list:
     "Per search task: id, split, samples, candidates, best demonstration accuracy, solved at pass@3."
     split = {x['task_id']: x['split'] for x in r.q('SELECT task_id, split FROM tasks')}
     samples = {x['task_id']: x['n'] for x in r.q('SELECT task_id, count(*) AS n FROM samples GROUP BY task_id')}
-    cands = {x['task_id']: x for x in r.q('SELECT task_id, count(*) AS n, max(demo_acc) AS best FROM candidates GROUP BY task_id')}
+    cands = {x['task_id']: x for x in r.q('SELECT task_id, count(*) AS n, max(demo_acc) AS best FROM candidates GROUP '
+                                          'BY task_id')}
     solved = r.store.solved_tasks()
-    return [{'task_id': t, 'split': split[t], 'samples': samples.get(t, 0), 'candidates': cands[t]['n'] if t in cands else 0,
-             'best_demo_acc': cands[t]['best'] if t in cands else 0.0, 'solved': t in solved} for t in r.store.search_tasks()]
+    return [{'task_id': t, 'split': split[t], 'samples': samples.get(t, 0),
+             'candidates': cands[t]['n'] if t in cands else 0,
+             'best_demo_acc': cands[t]['best'] if t in cands else 0.0, 'solved': t in solved}
+            for t in r.store.search_tasks()]
 
 # %% ../nbs/20_run_view.ipynb #ecfa38a1
 def task_samples(r: RunReader,
@@ -137,7 +146,7 @@ def task_samples(r: RunReader,
                  iteration: int | None = None, # one iteration, or all
                  offset: int = 0,            # first row of the page
                  limit: int = 8,             # rows per page
-                 best_first: bool = False,   # most demonstrations solved first (then by iteration) instead of by iteration
+                 best_first: bool = False,   # most demonstrations solved first (then by iteration)
                  rewarded: bool = False      # only samples that solve at least one demonstration
                 ) -> tuple:
     "`(total, rows)`: how many samples match, and one page of them (rewards and outputs decoded)."
@@ -151,27 +160,31 @@ def task_samples(r: RunReader,
     return total, _with_latents(r, rows)
 
 def _with_latents(r: RunReader, rows: list) -> list:
-    "`rows` (dicts with a `program`), each with `latents`: its annotated decoder tokens where the run has them, else None."
-    have = r.store.latents(programs=list({x['program'] for x in rows}), prefer='policy') if rows else {}  # what the policy wrote
+    ("`rows` (dicts with a `program`), each with `latents`: its annotated decoder tokens where the run has them, else "
+     "None.")
+    # what the policy wrote
+    have = r.store.latents(programs=list({x['program'] for x in rows}), prefer='policy') if rows else {}
     for x in rows: x['latents'] = have.get(x['program'])
     return rows
 
 def program_with_latents(program: str,      # program text
                          tokens: str | None # its annotated decoder tokens (None: none)
                         ) -> list:
-    "`[(latent or None, line)]`: the program's lines, each with the latent written before it (None where the current one holds)."
+    ("`[(latent or None, line)]`: the program's lines, each with the latent written before it (None where the current "
+     "one holds).")
     marks = latent_marks(tokens) if tokens else {}
     return [(f'<z{marks[j]}>' if j in marks else None, ln) for j, ln in enumerate(program.split('\n'))]
 
 # %% ../nbs/20_run_view.ipynb #dd951629
 def task_candidates(r: RunReader, task_id: str, offset: int = 0, limit: int = 10) -> tuple:
-    "`(total, rows)`: the candidates of `task_id` and one page of them best first: `rank` (1 = best), its `answer`'s rank and `votes`, `test_correct`."
+    ("`(total, rows)`: the candidates of `task_id` and one page of them best first: `rank` (1 = best), its `answer`'s "
+     "rank and `votes`, `test_correct`.")
     ranked = r.store.ranked_candidates(task_id)
     place = {a.outputs: (k, a.votes) for k, a in enumerate(answers([c for c, _ in ranked]), 1)}
     page = ranked[offset:offset + limit]
-    return len(ranked), _with_latents(r, [{**asdict(c), 'rank': offset + k + 1, 'answer': place.get(c.test_outputs, (None, 0))[0],
-                                           'votes': place.get(c.test_outputs, (None, 0))[1], 'test_correct': ok}
-                                          for k, (c, ok) in enumerate(page)])
+    rows = [{**asdict(c), 'rank': offset + k + 1, 'answer': place.get(c.test_outputs, (None, 0))[0],
+             'votes': place.get(c.test_outputs, (None, 0))[1], 'test_correct': ok} for k, (c, ok) in enumerate(page)]
+    return len(ranked), _with_latents(r, rows)
 
 # %% ../nbs/20_run_view.ipynb #2bd83df6
 def demo_accuracy_counts(r: RunReader,
@@ -181,7 +194,8 @@ def demo_accuracy_counts(r: RunReader,
                         ) -> list:
     "`(iteration, origin, bucket, count, demo accuracy sum)` for the buffer rows with `since < id <= until`."
     return [tuple(x.values()) for x in r.q(
-        'SELECT iteration, origin, max(0, min(CAST(demo_acc * ? AS INTEGER), ? - 1)) AS b, count(*) AS n, sum(demo_acc) AS s '
+        'SELECT iteration, origin, max(0, min(CAST(demo_acc * ? AS INTEGER), ? - 1)) AS b, count(*) AS n, '
+        'sum(demo_acc) AS s '
         'FROM buffer WHERE id > ? AND id <= ? GROUP BY iteration, origin, b', (bins, bins, since, until))]
 
 # %% ../nbs/20_run_view.ipynb #e241d501
@@ -189,7 +203,8 @@ ORIGINS = ('solver', 'mutation', 'random', 'policy')  # where buffer entries com
 
 class DemoAccuracyTally:
     "Buffer counts by (iteration added, origin, demonstration-accuracy bucket), updated from new rows only."
-    def __init__(self, bins: int = 10): self.bins, self.counts, self.sums, self.last_id, self.generation = bins, {}, {}, 0, None
+    def __init__(self, bins: int = 10):
+        self.bins, self.counts, self.sums, self.last_id, self.generation = bins, {}, {}, 0, None
 
     def update(self, r: RunReader) -> bool:
         "Add the buffer rows written since the last update; True if there were any."
@@ -237,17 +252,22 @@ def _buffer_as_of(r: RunReader, upto: int | None) -> tuple:
     "`(ReplayBuffer, config)`: the run's buffer as of iteration `upto` (None: now), with the run's priority settings."
     cfg = r.store.meta('config') or {}
     known = lambda cls, d: cls(**{k: v for k, v in (d or {}).items() if k in cls.__dataclass_fields__})
-    rows = r.q('SELECT program, parent, origin, iteration, demo_acc, similarity FROM buffer' + ('' if upto is None else ' WHERE iteration <= ?'),
+    rows = r.q('SELECT program, parent, origin, iteration, demo_acc, similarity FROM buffer'
+               + ('' if upto is None else ' WHERE iteration <= ?'),
                () if upto is None else (upto,))
-    es = [Experience(x['program'], x['parent'], x['origin'], x['iteration'], (), (), x['demo_acc'], x['similarity'] or 0.0) for x in rows]
-    return ReplayBuffer.from_entries(es, known(Priority, cfg.get('priority')), known(BufferRules, cfg.get('buffer'))), cfg
+    es = [Experience(x['program'], x['parent'], x['origin'], x['iteration'], (), (), x['demo_acc'],
+                     x['similarity'] or 0.0) for x in rows]
+    buffer = ReplayBuffer.from_entries(es, known(Priority, cfg.get('priority')), known(BufferRules, cfg.get('buffer')))
+    return buffer, cfg
 
 def draw_weights(r: RunReader, upto: int | None = None) -> dict:
-    "The next draw from the buffer as of iteration `upto` (None: now): expected draws per entry by origin (log histogram), shares, ESS."
+    ("The next draw from the buffer as of iteration `upto` (None: now): expected draws per entry by origin (log "
+     "histogram), shares, ESS.")
     import math
     buf, cfg = _buffer_as_of(r, upto)
     now = len(r.store.iterations()) if upto is None else upto + 1  # the iteration whose training step draws from it
-    n_policy, n_mutated = cfg.get('n_policy', 0), cfg.get('n_mutated', 0)  # a store without them (not the loop's): no draw
+    # a store without them (not the loop's): no draw
+    n_policy, n_mutated = cfg.get('n_policy', 0), cfg.get('n_mutated', 0)
     x = buf.expected_draws(n_policy, n_mutated, now)
     total = sum(v for _, v in x) or 1.0
     hist = {o: [0] * (len(DRAW_BINS) - 1) for o in ORIGINS}
@@ -258,30 +278,34 @@ def draw_weights(r: RunReader, upto: int | None = None) -> dict:
         entries[e.origin] = entries.get(e.origin, 0) + 1
         share[e.origin] = share.get(e.origin, 0.0) + v / total
     prof = buf.draw_profile(now)
-    return {'iteration': now, 'drawn': round(total), 'entries': entries, 'share': share, 'hist': hist, 'edges': list(DRAW_BINS),
+    return {'iteration': now, 'drawn': round(total), 'entries': entries, 'share': share, 'hist': hist,
+            'edges': list(DRAW_BINS),
             'policy_pool': prof['pool'], 'policy_ess': prof.get('ess', 0.0)}
 
 def draw_history(r: RunReader,
-                 known: dict | None = None # `{buffer as of iteration: summary}` from an earlier call: reused, and filled in
+                 known: dict | None = None # `{buffer as of iteration: summary}` of an earlier call: reused, filled in
                 ) -> list:
-    "`draw_weights` of the buffer as of the seed and each finished iteration, without the histograms (a finished one never changes)."
+    ("`draw_weights` of the buffer as of the seed and each finished iteration, without the histograms (a finished one "
+     "never changes).")
     known, out = {} if known is None else known, []
     for i in [-1] + [it['iteration'] for it in r.store.iterations()]:
         summary = known.get(i) or {k: v for k, v in draw_weights(r, i).items() if k not in ('hist', 'edges')}
-        if i >= 0 or r.store.done(-1, 'seed'): known[i] = summary  # the seed's buffer is final once the seed step committed
+        # the seed's buffer is final once the seed step committed
+        if i >= 0 or r.store.done(-1, 'seed'): known[i] = summary
         out.append(summary)
     return out
 
 # %% ../nbs/20_run_view.ipynb #640d4df7
 def best_programs(r: RunReader,
                   task_id: str,           # the task
-                  among: str = 'samples'  # 'samples': the best sample of each iteration; 'candidates': the best candidate so far
+                  among: str = 'samples'  # 'samples': each iteration's best sample; 'candidates': the best one so far
                  ) -> list:
     "`[{'iteration', 'program', 'demo_acc'}]`: the task's best program of each iteration."
     if among == 'samples':
         by_it = {}
         for x in r.q('SELECT iteration, program, demo_acc FROM samples WHERE task_id = ?', (task_id,)):
-            c = Candidate(task_id, x['program'], x['demo_acc'], x['program'].count('\n') + 1, (), 'policy', x['iteration'])
+            lines = x['program'].count('\n') + 1
+            c = Candidate(task_id, x['program'], x['demo_acc'], lines, (), 'policy', x['iteration'])
             by_it.setdefault(x['iteration'], []).append(c)
         best = {i: top_k(cs, 1)[0] for i, cs in sorted(by_it.items())}
     else:
@@ -296,6 +320,7 @@ def program_diffs(best: list) -> list:
     out = []
     for prev, cur in zip([None] + best[:-1], best):
         d = [] if prev is None else list(difflib.unified_diff(prev['program'].splitlines(), cur['program'].splitlines(),
-                                                              f"iteration {prev['iteration']}", f"iteration {cur['iteration']}", lineterm=''))
+                                                              f"iteration {prev['iteration']}",
+                                                              f"iteration {cur['iteration']}", lineterm=''))
         out.append({**cur, 'diff': d})
     return out

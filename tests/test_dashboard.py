@@ -37,7 +37,7 @@ ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-net
 @contextmanager
 def dashboard(run_dir):
     "Serve `codeit dashboard RUN_DIR` (the console script) on a free port; yields the page's url."
-    from codeit_nb.dashboard import served
+    from codeit_nb.bench_dashboard import served
     log = Path(run_dir).parent / f'dashboard-{Path(run_dir).name}.log'
     with served(run_dir, log, exe=codeit_exe()) as (url, _, _):
         assert log.read_text().startswith(f'dashboard of {run_dir} at {url}')
@@ -107,7 +107,8 @@ def test_dashboard_and_results_agree_on_solved(tmp_path, codeit):
     from codeit_nb.scoring import Candidate
     from codeit_nb.store import RunStore
     from codeit_nb.run_view import RunReader, run_overview, task_table
-    from codeit_nb.dashboard import Dashboard, CandidatesView
+    from codeit_nb.dashboard import Dashboard
+    from codeit_nb.dashboard_views import CandidatesView
     tasks = list(arc1('evaluation').values())[:4]
     a, b, c, d = tasks
     assert all(p.input != p.output for t in tasks for p in t.test)  # so that "output = input" is a wrong answer
@@ -152,7 +153,7 @@ def test_dashboard_and_results_agree_on_solved(tmp_path, codeit):
 def _views(r):
     "Every view of the dashboard over the reader `r` (the task views sharing one selector), each drawn once."
     import panel as pn
-    from codeit_nb.dashboard import TaskBrowser, SamplesView, CandidatesView, BufferView, PriorityView, DiffView, Overview
+    from codeit_nb.dashboard_views import TaskBrowser, SamplesView, CandidatesView, BufferView, PriorityView, DiffView, Overview
     task = pn.widgets.Select(options=r.store.search_tasks(), value=r.store.search_tasks()[0])
     views = [Overview(r), TaskBrowser(r, task), SamplesView(r, task, page_size=2), CandidatesView(r, task, page_size=1),
              BufferView(r), PriorityView(r), DiffView(r, task)]
@@ -228,7 +229,8 @@ def test_figures_read_honestly():
     """Line figures: whole-number ticks, legend beside the plot, zero above the axis, a note while empty, own ranges.
     Bars: no outline."""
     from bokeh.models import Range1d
-    from codeit_nb.dashboard import BufferView, PriorityView, Overview, EMPTY, _fill
+    from codeit_nb.dashboard_views import BufferView, PriorityView, Overview
+    from codeit_nb.dashboard_charts import EMPTY, _fill
     from codeit_nb.run_view import RunReader
     nowhere = RunReader('/nonexistent')
     ov, bv, pv = Overview(nowhere), BufferView(nowhere), PriorityView(nowhere)
@@ -367,7 +369,7 @@ def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
     "A finished synthetic run, served: the page shows exactly the store's numbers; the bench reports every figure."
     from codeit_nb.store import RunStore
     from codeit_nb.testing import synthetic_store
-    from codeit_nb.dashboard import first_render_seconds, bench_dashboard
+    from codeit_nb.bench_dashboard import first_render_seconds, bench_dashboard
     run_dir = tmp_path / 'synthetic'
     synthetic_store(run_dir, n_samples=10_000, n_tasks=100, iterations=5)
     st = RunStore(run_dir / 'run.db', readonly=True)
@@ -462,7 +464,7 @@ def test_dashboard_off_loopback_asks_for_the_login(tmp_path):
     from urllib.parse import urlencode
     from codeit_nb.testing import synthetic_store
     synthetic_store(tmp_path / 'run', n_samples=60, n_tasks=3, iterations=1)
-    from codeit_nb.cli import hash_password
+    from codeit_nb.dashboard_args import hash_password
     (tmp_path / 'users.json').write_text(json.dumps({'me': hash_password('a long secret', iterations=1000)}))
     with _codeit_dashboard(tmp_path / 'run', '--address', '0.0.0.0', '--basic-auth', tmp_path / 'users.json',
                            '--insecure-http') as (p, port, log):

@@ -28,7 +28,7 @@ PANEL_PATHS = ['/autoload.js', '/autoload.js?bokeh-autoload-element=x',
 
 def _users(path, **users):
     "Write a login file of `users` (name -> password) as `codeit dashboard passwd` would (fewer iterations: quick)."
-    from codeit_nb.cli import hash_password
+    from codeit_nb.dashboard_args import hash_password
     path.write_text(json.dumps({u: hash_password(p, iterations=1000) for u, p in users.items()}))
     return path
 

@@ -35,7 +35,7 @@ ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-net
         '--disable-sync', '--no-first-run', '--disable-quic']
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason='browser tests need Debian chromium at /usr/bin/chromium (make chromium)')
-NOTEBOOKS = ['01_grids.ipynb', '21_dashboard.ipynb', '22_step_through.ipynb']
+NOTEBOOKS = ['01_grids.ipynb', '21a_dashboard_views.ipynb', '21c_dashboard_app.ipynb', '22_step_through.ipynb']
 SETTINGS = {  # JupyterLab user settings: no news or update checks (they would go online), every cell in the DOM
     '@jupyterlab/apputils-extension/notification.jupyterlab-settings': {'fetchNews': 'false', 'checkForUpdates': False},
     '@jupyterlab/notebook-extension/tracker.jupyterlab-settings': {'windowingMode': 'none', 'autoStartDefaultKernel': True},
@@ -257,11 +257,34 @@ def test_grids_task_browser(lab, chrome, shots):
 
 
 def test_dashboard_chapter(lab, chrome, shots):
-    """21_dashboard: the Panel outputs render offline (grid pictures, Bokeh figures, the app's seven tabs); a tab click
-    redraws; after Run All the example views answer clicks without an error; saved, its serving cells hold no Panel."""
-    page, foreign, console = run_all(chrome, lab, '21_dashboard.ipynb')
+    """21a_dashboard_views and 21c_dashboard_app (the dashboard chapter's views, and its app): the Panel outputs render
+    offline (grid pictures, Bokeh figures, the app's seven tabs); a tab click redraws; after Run All the example views
+    answer clicks without an error; saved, the app's serving cells hold no Panel."""
+    page, foreign, console = run_all(chrome, lab, '21a_dashboard_views.ipynb')
     assert rendered_grids(page) >= 10, rendered_grids(page)
     assert page.locator('canvas').count() >= 3  # Bokeh figures (overview curves, buffer histogram)
+
+    # after Run All, the examples' views still answer clicks (they once raised: the last cell had closed their run)
+    sv = cell_output(page, 'sv = SamplesView(r, task)')
+    label = sv.get_by_text(re.compile(r'page 1 of \d+')).first
+    label.wait_for(timeout=30_000)
+    pages = int(re.search(r'of (\d+)', label.text_content())[1])
+    assert pages > 1, label.text_content()
+    sv.locator('button', has_text='next ▶').click()
+    sv.get_by_text(re.compile(f'page 2 of {pages}')).first.wait_for(timeout=30_000)
+    assert sv.locator('.card').count() >= 1
+    tb = cell_output(page, 'tb = TaskBrowser(r, task)')
+    cell = tb.locator('.tabulator-row').nth(2).locator('.tabulator-cell[tabulator-field="task_id"]')
+    tid = cell.text_content().strip()
+    cell.click()
+    tb.get_by_text(re.compile(re.escape(tid) + r' \S+: \d+ demonstrations')).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)  # (an error of a click's callback arrives as the kernel's stderr)
+    assert not tracebacks(page), f'a click raised:\n{tracebacks(page)[0][-3000:]}'
+    assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
+    assert not foreign, f'requests to other hosts: {foreign[:5]}'
+    page.context.close()
+
+    page, foreign, console = run_all(chrome, lab, '21c_dashboard_app.ipynb')
     app = page.locator('.jp-OutputArea-output').filter(has=page.get_by_text('Program diff', exact=True)).last
     for name in ('Overview', 'Tasks', 'Samples', 'Candidates', 'Buffer', 'Priorities', 'Program diff'):
         assert app.get_by_text(name, exact=True).count() >= 1, name
@@ -281,20 +304,6 @@ def test_dashboard_chapter(lab, chrome, shots):
     app.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / 'lab-21_dashboard-samples.png'))
 
-    # after Run All, the examples' views still answer clicks (they once raised: the last cell had closed their run)
-    sv = cell_output(page, 'sv = SamplesView(r, task)')
-    label = sv.get_by_text(re.compile(r'page 1 of \d+')).first
-    label.wait_for(timeout=30_000)
-    pages = int(re.search(r'of (\d+)', label.text_content())[1])
-    assert pages > 1, label.text_content()
-    sv.locator('button', has_text='next ▶').click()
-    sv.get_by_text(re.compile(f'page 2 of {pages}')).first.wait_for(timeout=30_000)
-    assert sv.locator('.card').count() >= 1
-    tb = cell_output(page, 'tb = TaskBrowser(r, task)')
-    cell = tb.locator('.tabulator-row').nth(2).locator('.tabulator-cell[tabulator-field="task_id"]')
-    tid = cell.text_content().strip()
-    cell.click()
-    tb.get_by_text(re.compile(re.escape(tid) + r' \S+: \d+ demonstrations')).first.wait_for(timeout=30_000)
     app.locator('.bk-tab', has_text='Priorities').first.click()
     app.get_by_text('What the next training draw favours').first.wait_for(timeout=30_000)
     app.get_by_text(re.compile(r'the draw of meta-iteration \d+: \d+ entries')).first.wait_for(timeout=30_000)
@@ -306,13 +315,13 @@ def test_dashboard_chapter(lab, chrome, shots):
     # saved: the cells that serve the dashboard hold their URL and nothing of Panel's (they once held 7.2 MB). The
     # notebook is not under 1 MB: `extension()` embeds Panel's JavaScript (3.5 MB, twice: two MIME types) so that it
     # renders offline, and the example views' outputs add about 1.3 MB. Bounded here so that it does not grow.
-    size = save(page, lab, '21_dashboard.ipynb')
-    cells = json.loads((lab.root / '21_dashboard.ipynb').read_text())['cells']
+    size = save(page, lab, '21c_dashboard_app.ipynb')
+    cells = json.loads((lab.root / '21c_dashboard_app.ipynb').read_text())['cells']
     src, out = lambda c: ''.join(c['source']), lambda c: len(json.dumps(c.get('outputs', [])))
     served = [out(c) for c in cells if 'block=False)' in src(c)]
     assert served and max(served) < 20_000, served
     rest = size - sum(out(c) for c in cells if src(c).startswith('extension('))
-    assert rest <= 2_000_000, f'21_dashboard saved: {size / 1e6:.1f} MB, {rest / 1e6:.1f} MB without Panel'
+    assert rest <= 2_000_000, f'21c_dashboard_app saved: {size / 1e6:.1f} MB, {rest / 1e6:.1f} MB without Panel'
     assert not foreign, f'requests to other hosts: {foreign[:5]}'
     page.context.close()
 

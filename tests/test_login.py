@@ -61,7 +61,7 @@ def test_logins_are_judged_by_the_users_read_at_start(tmp_path):
     run.mkdir(); tmp.mkdir()
     users = tmp_path / 'users.json'
     assert _passwd(users, 'me', 'a long secret').returncode == 0
-    from codeit_nb.cli import hash_password
+    from codeit_nb.dashboard_args import hash_password
     old = hash_password('plain words here', iterations=1000)
     users.write_text(json.dumps({**json.loads(users.read_text()), 'old': old}))
     port, log = free_port(), tmp_path / 'dashboard.log'

@@ -41,7 +41,7 @@ def test_serving_from_a_kernel_writes_nothing_into_the_notebook(tmp_path):
     from nbclient import NotebookClient
     from codeit_nb.testing import synthetic_store
     synthetic_store(tmp_path / 'run', n_samples=48, n_tasks=4, iterations=2)
-    cells = ['from codeit_nb.dashboard import extension, serve\nimport urllib.request\nextension("tabulator")',
+    cells = ['from codeit_nb.dashboard_charts import extension\nfrom codeit_nb.dashboard import serve\nimport urllib.request\nextension("tabulator")',
              f'serving = serve({str(tmp_path / "run")!r}, port=0, block=False)\n'
              'try:\n'
              '    for _ in range(2):\n'
