@@ -24,7 +24,8 @@ LAYERS = [
     ('store', {'store'}),
     ('loop', {'loop', 'distributed', 'export'}),
     ('views', {'run_view', 'dashboard', 'dashboard_args', 'dashboard_views', 'dashboard_charts', 'dashboard_app'}),
-    ('benches', {'bench', 'bench_dashboard', 'bench_executors', 'bench_sampling', 'testing', 'learning', 'evaluation'}),
+    ('benches', {'bench', 'bench_dashboard', 'bench_executors', 'bench_sampling', 'fuzz', 'testing', 'learning',
+                 'evaluation'}),
     ('cli', {'cli'}),
 ]
 BENCHES = {m for name, ms in LAYERS if name == 'benches' for m in ms}
