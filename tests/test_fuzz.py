@@ -5,7 +5,7 @@ import json, subprocess, sys
 
 import pytest
 from conftest import codeit_exe
-from codeit_nb.bench import bench_fuzz, fuzz_programs, _ADVERSARIAL
+from codeit_nb.fuzz import bench_fuzz, fuzz_programs, _ADVERSARIAL
 
 
 def test_fuzz_2000_programs_through_every_path():
@@ -40,9 +40,9 @@ def test_a_crash_fails_the_campaign(monkeypatch):
 
 def test_a_disagreement_fails_the_campaign(monkeypatch):
     import dataclasses
-    import codeit_nb.bench as bench
-    real = bench.evaluate
-    monkeypatch.setattr(bench, 'evaluate', lambda progs, inputs, memo: [[dataclasses.replace(o, cost=o.cost + 1) for o in r] for r in real(progs, inputs, memo)])
+    import codeit_nb.fuzz as fuzz
+    real = fuzz.evaluate
+    monkeypatch.setattr(fuzz, 'evaluate', lambda progs, inputs, memo: [[dataclasses.replace(o, cost=o.cost + 1) for o in r] for r in real(progs, inputs, memo)])
     with pytest.raises(AssertionError, match=r'0 crashes, [1-9]\d* disagreements'):
         bench_fuzz(30, seed=3, hang_s=0)
 
@@ -50,7 +50,7 @@ def test_a_disagreement_fails_the_campaign(monkeypatch):
 def test_a_hang_is_reported_not_waited_for():
     code = ('import time, codeit_nb.interpreter as i\n'
             'i.run = lambda *a, **k: time.sleep(600)\n'
-            'from codeit_nb.bench import bench_fuzz\n'
+            'from codeit_nb.fuzz import bench_fuzz\n'
             'bench_fuzz(5, hang_s=2)\n')
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and 'Timeout' in r.stderr and 'bench_fuzz' in r.stderr, r.stderr[-2000:]
