@@ -1,0 +1,8 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = compose(ivec, size)
+x3 = fork(shift, identity, x2)
+x4 = mapply(x3, x1)
+x5 = mostcolor(I)
+x6 = shape(I)
+x7 = canvas(x5, x6)
+O = paint(x7, x4)

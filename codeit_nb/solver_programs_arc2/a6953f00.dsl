@@ -1,0 +1,6 @@
+x1 = width(I)
+x2 = even(x1)
+x3 = subtract(x1, TWO)
+x4 = branch(x2, x3, ZERO)
+x5 = vec(ZERO, x4)
+O = crop(I, x5, TWO_BY_TWO)

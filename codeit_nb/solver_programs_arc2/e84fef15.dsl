@@ -1,0 +1,8 @@
+x1 = panels(I)
+x2 = mostcommon(x1)
+x3 = lbind3(cellwise, x2)
+x4 = rbind(x3, BLUE)
+x5 = rbind(ofcolor, BLUE)
+x6 = compose(x5, x4)
+x7 = mapply(x6, x1)
+O = fill(x2, BLUE, x7)
