@@ -1,0 +1,7 @@
+x1 = objects(I, TRUE, FALSE, TRUE)
+x2 = rbind(shift, ZERO_BY_TWO)
+x3 = compose(x2, backdrop)
+x4 = fork(difference, toindices, x3)
+x5 = mapply(x4, x1)
+x6 = mostcolor(I)
+O = fill(I, x6, x5)
