@@ -130,32 +130,35 @@ def _engine(args) -> dict:
     except ValueError as e: raise CLIError(f'--{e}') from None
     return {'engine': args.executor, 'address': args.ray_address}
 
-# %% ../nbs/90a_cli_commands.ipynb #b45f0f07
-group('solvers', 'the hand-written solvers of the ARC-AGI-1 training tasks')
+# %% ../nbs/90a_cli_commands.ipynb #cafb4b5c
+group('solvers', 'the hand-written solvers of training tasks (ARC-AGI-1, and new ARC-AGI-2 ones)')
+
+_SOLVER_SET = arg('--set', dest='task_set', default='arc1/training', choices=('arc1/training', 'arc2/training'),
+                  help="whose solvers: the ARC-AGI-1 training tasks' (default) or new ARC-AGI-2 training tasks'")
 
 @command('solvers verify', 'run every solver on all its train and test examples in the sandbox',
          arg('--task', metavar='ID', nargs='*', help='only these tasks'),
-         arg('--workers', type=int, default=1, help='worker processes'),
+         arg('--workers', type=int, default=1, help='worker processes'), _SOLVER_SET,
          arg('--json', action='store_true', help='print one JSON object'), *_ENGINE_ARGS)
 def solvers_verify(args):
-    from codeit_nb.data import arc1
+    from codeit_nb.data import task_set
     from codeit_nb.solvers import verify_solvers
     if args.task:
-        unknown = [t for t in args.task if t not in arc1('training')]
-        if unknown: raise CLIError(f"not ARC-AGI-1 training tasks: {' '.join(unknown)}")
+        unknown = [t for t in args.task if t not in task_set(args.task_set)]
+        if unknown: raise CLIError(f"not tasks of {args.task_set}: {' '.join(unknown)}")
     if args.workers < 1: raise CLIError('--workers must be at least 1')
-    r = verify_solvers(args.task or None, args.workers, **_engine(args))
+    r = verify_solvers(args.task or None, args.workers, **_engine(args), task_set=args.task_set)
     if args.json: print(json.dumps(r)); return 0
     print(f"verified {r['verified']}, wrong {r['wrong']}, error {r['error']}, missing {r['missing']} (of "
           f"{len(r['tasks'])})")
     for t, s in r['tasks'].items():
         if s != 'verified': print(f'  {t}: {s}')
 
-@command('solvers stats', 'line counts of the solvers and how often each primitive is used',
+@command('solvers stats', 'line counts of the solvers and how often each primitive is used', _SOLVER_SET,
          arg('--json', action='store_true', help='print one JSON object'))
 def solvers_stats(args):
-    from codeit_nb.solvers import solver_stats
-    r = solver_stats()
+    from codeit_nb.solvers import solver_stats, load_solvers
+    r = solver_stats(load_solvers(args.task_set))
     if args.json: print(json.dumps(r)); return 0
     print(f"{r['solvers']} solvers, {r['lines_total']} lines: median {r['lines_median']}, max {r['lines_max']}")
     print('most used: ' + ', '.join(f'{k} {v}' for k, v in list(r['primitive_use'].items())[:15]))
