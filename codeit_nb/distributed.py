@@ -11,8 +11,8 @@ import torch
 # %% auto #0
 __all__ = ['init_distributed', 'pretrain_examples', 'main']
 
-# %% ../nbs/15a_distributed.ipynb #b5c1dce3
-def init_distributed(device: str = 'cpu' # where this process trains: 'cpu' (gloo) or 'cuda' (NCCL, GPU number LOCAL_RANK)
+# %% ../nbs/15a_distributed.ipynb #1e798759
+def init_distributed(device: str = 'cpu' # where this process trains: 'cpu' (gloo) or 'cuda' (NCCL, GPU LOCAL_RANK)
                     ) -> tuple:
     "`(rank, world size, device)`: joins torchrun's process group when launched by torchrun, else `(0, 1, device)`."
     import torch.distributed as dist
@@ -24,8 +24,8 @@ def init_distributed(device: str = 'cpu' # where this process trains: 'cpu' (glo
     local = int(os.environ.get('LOCAL_RANK', 0))
     return dist.get_rank(), dist.get_world_size(), f'cuda:{local}' if device.startswith('cuda') else device
 
-# %% ../nbs/15a_distributed.ipynb #aa99a26f
-def pretrain_examples(source: str, # 'synthetic:N' (the training chapter's toy task) or 'loop:PRESET' (the loop's seed pool)
+# %% ../nbs/15a_distributed.ipynb #e52b8712
+def pretrain_examples(source: str, # 'synthetic:N' (the training chapter's toy task) or 'loop:PRESET' (its seed pool)
                       enc_len: int # encoder tokens of an example
                      ) -> list:
     "The `(encoder text, decoder text)` examples named by `source`."
@@ -36,14 +36,16 @@ def pretrain_examples(source: str, # 'synthetic:N' (the training chapter's toy t
     if kind == 'loop':
         from codeit_nb.loop import LOOP_PRESETS, seed_experiences
         from codeit_nb.data import arc1
-        if arg not in LOOP_PRESETS: raise ValueError(f"--examples {source}: no loop preset {arg!r} (one of {', '.join(LOOP_PRESETS)})")
+        if arg not in LOOP_PRESETS:
+            raise ValueError(f"--examples {source}: no loop preset {arg!r} (one of {', '.join(LOOP_PRESETS)})")
         return [e.example(enc_len) for e in seed_experiences(LOOP_PRESETS[arg], sorted(arc1('training')))]
     raise ValueError(f"--examples {source!r}: expected 'synthetic:N' or 'loop:PRESET'")
 
-# %% ../nbs/15a_distributed.ipynb #6d1596db
+# %% ../nbs/15a_distributed.ipynb #2f7c71fe
 def main(argv: list | None = None # the arguments (default: the command line)
         ) -> dict:
-    "Pretrain a policy on this process's share of each batch; rank 0 writes `losses.json` and the checkpoint under `--out`."
+    """Pretrain a policy on this process's share of each batch; rank 0 writes `losses.json` and the checkpoint under
+    `--out`."""
     from codeit_nb.policy import POLICY_PRESETS, build_policy, save_checkpoint
     from codeit_nb.tokenizer import build_tokenizer
     from codeit_nb.train import Trainer, TrainConfig
@@ -64,7 +66,8 @@ def main(argv: list | None = None # the arguments (default: the command line)
     tcfg = TrainConfig(lr=args.lr, batch_size=args.batch_size, grad_accum=args.grad_accum).validate()
     trainer = Trainer(build_policy(pcfg, tok, seed=args.seed), tok, pcfg, tcfg, device, seed=args.seed)
     losses = []
-    r = trainer.train(pretrain_examples(args.examples, pcfg.enc_len), args.epochs, on_step=lambda s, l: losses.append(l))
+    examples = pretrain_examples(args.examples, pcfg.enc_len)
+    r = trainer.train(examples, args.epochs, on_step=lambda s, l: losses.append(l))
     out = {'world': world, 'losses': losses, 'steps': r['steps'], 'seconds': round(r['seconds'], 2)}
     if rank == 0:
         Path(args.out).mkdir(parents=True, exist_ok=True)
@@ -72,6 +75,6 @@ def main(argv: list | None = None # the arguments (default: the command line)
         save_checkpoint(Path(args.out) / 'ckpt', trainer.model, tok, pcfg, extra={'step': trainer.step, 'world': world})
     return out
 
-# %% ../nbs/15a_distributed.ipynb #0ebc6d0c
 import builtins
-if __name__ == '__main__' and not hasattr(builtins, '__IPYTHON__'): main()  # `python -m codeit_nb.distributed`, not a notebook's Run All
+# `python -m codeit_nb.distributed`, not a notebook's Run All
+if __name__ == '__main__' and not hasattr(builtins, '__IPYTHON__'): main()

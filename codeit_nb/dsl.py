@@ -5,7 +5,7 @@
 # %% ../nbs/03c_dsl.ipynb #83e1864e
 from __future__ import annotations
 from .dsl_registry import PRIMITIVES, CONSTANTS, Primitive
-from . import dsl_core, dsl_grids  # each registers its primitives and constants as it is imported
+from . import dsl_core, dsl_grids, dsl_transforms  # each registers its primitives and constants as imported
 
 _all_ = ['PRIMITIVES', 'CONSTANTS', 'Primitive']
 

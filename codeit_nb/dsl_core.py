@@ -428,7 +428,7 @@ def prapply(f, a, b):
     check_size(len(a) * len(b))
     return frozenset(f(x, y) for x in a for y in b)
 
-# %% ../nbs/03a_dsl_core.ipynb #089a386f
+# %% ../nbs/03a_dsl_core.ipynb #2dbab7e8
 @prim('(C:cont[a], Fn[a, Bool]) -> C[a]', family='higher-order')
 def keep(c, p):
     "The elements of `c` that satisfy predicate `p`."
@@ -451,6 +451,7 @@ def extract(c, p):
     if not xs: raise StopIteration('no element satisfies the predicate')
     return _first_in_order(xs)
 
+# %% ../nbs/03a_dsl_core.ipynb #71e4e049
 def _arg_best(c, key, better):
     if type(c) is tuple:
         best = None

@@ -46,11 +46,12 @@ def check_int(x: int) -> int:
     if -MAX_INT <= x <= MAX_INT: return x
     raise DSLLimit(f'integer {x} exceeds {MAX_INT}')
 
-# %% ../nbs/03_dsl_registry.ipynb #6168ffaa
+# %% ../nbs/03_dsl_registry.ipynb #fa3e9ea3
 class _Budget:
     "The running program's remaining cost, its deadline, and whether its alarm may still fire."
     __slots__ = ('left', 'deadline', 'ticks', 'armed', 'sizes')
-    def __init__(self): self.left, self.deadline, self.ticks, self.armed, self.sizes = float('inf'), float('inf'), 0, False, {}
+    def __init__(self):
+        self.left, self.deadline, self.ticks, self.armed, self.sizes = float('inf'), float('inf'), 0, False, {}
 
 BUDGET = _Budget()
 
@@ -70,12 +71,13 @@ def value_size(v) -> int:
     if t is tuple: return len(v) * len(v[0]) if v and type(v[0]) is tuple else len(v)
     return 1
 
-# %% ../nbs/03_dsl_registry.ipynb #fc673a72
+# %% ../nbs/03_dsl_registry.ipynb #27d03414
 def _too_big(n: int):
     raise DSLLimit(f'value of more than {MAX_NODES} nodes (counting shared parts each time they are reached)')
 
 def tree_size(v) -> int:
-    "Nodes of value `v` as a tree: 1 for a number or a function, 1 + its elements' for a container; `DSLLimit` past `MAX_NODES`."
+    """Nodes of value `v` as a tree: 1 for a number or a function, 1 + its elements' for a container;
+    `DSLLimit` past `MAX_NODES`."""
     t = type(v)
     if t is not tuple and t is not frozenset: return 1
     hit = BUDGET.sizes.get(id(v))
@@ -101,7 +103,7 @@ def tree_size(v) -> int:
     BUDGET.sizes[id(v)] = (s, v)
     return s
 
-# %% ../nbs/03_dsl_registry.ipynb #6a3e332b
+# %% ../nbs/03_dsl_registry.ipynb #7c5d7bb2
 @dataclass(frozen=True)
 class Primitive:
     "A DSL primitive: its function, typed signature and one-line doc."
@@ -144,5 +146,6 @@ def const(name: str,  # the name programs use
           value,  # its value
           typ):  # its type term
     "Register a named constant."
-    if name in PRIMITIVES or CONSTANTS.get(name, (value, typ)) != (value, typ): raise ValueError(f'duplicate constant {name}')
+    if name in PRIMITIVES or CONSTANTS.get(name, (value, typ)) != (value, typ):
+        raise ValueError(f'duplicate constant {name}')
     CONSTANTS[name] = (value, typ)

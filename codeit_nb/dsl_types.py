@@ -124,7 +124,7 @@ def tvars(t) -> set:
         elif type(t) is TVar: out.add(t)
     return out
 
-# %% ../nbs/02_dsl_types.ipynb #625f2287
+# %% ../nbs/02_dsl_types.ipynb #85c077ab
 def walk(t, s):
     "Resolve `t` through substitution `s` at the top level."
     while isinstance(t, TVar) and t in s: t = s[t]
@@ -159,6 +159,7 @@ def kinds(t, s=None) -> frozenset:
         return frozenset({'Set'})
     return frozenset({head})
 
+# %% ../nbs/02_dsl_types.ipynb #9532c033
 def _occurs(v, t, s):
     stack = [t]
     while stack:
@@ -186,7 +187,7 @@ def unify_into(a,      # a type term
                b,      # another type term
                s:dict  # the substitution (TVar -> term) to extend in place
               ) -> bool:
-    "Make terms `a` and `b` equal by extending substitution `s` in place; False if impossible (then `s` may be partly extended)."
+    "Make terms `a` and `b` equal by extending substitution `s` in place; False if impossible (`s` partly extended)."
     a, b = walk(a, s), walk(b, s)
     if a is b or a == b: return True
     if isinstance(a, TVar): return _bind(a, b, s)

@@ -18,30 +18,33 @@ from .learning import write_rows
 # %% auto #0
 __all__ = ['EVAL_PRESETS', 'EvalConfig', 'policy_programs', 'seed_mutants', 'new_mutants', 'write_curve', 'bench_eval']
 
-# %% ../nbs/71_evaluation.ipynb #97675a2c
+# %% ../nbs/71_evaluation.ipynb #b2c21e88
 @dataclass(frozen=True)
 class EvalConfig:
     "One configuration of the evaluation benchmark."
     loop: LoopConfig  # the CodeIt arm (mode 'eval'); the mutation-only arm uses its seed and mutation settings
-    reference: tuple = (('CodeIt (paper)', 0.1475), ('mutation baseline, ~1.4M samples (paper)', 0.105))  # levels drawn on the curve
+    # levels drawn on the curve
+    reference: tuple = (('CodeIt (paper)', 0.1475), ('mutation baseline, ~1.4M samples (paper)', 0.105))
 
-_CPU = replace(LOOP_PRESETS['tiny'], mode='eval', n_search_tasks=0, iterations=3, samples_per_task=4, n_policy=1000, n_mutated=1000,
-               mutation_samples=2400, random_samples=1600, train=TrainConfig(lr=2e-3), pretrain_epochs=1.0, solver_repeats=4,
-               solver_epochs=30.0, every_task=True, workers=2, threads=2)
+_CPU = replace(LOOP_PRESETS['tiny'], mode='eval', n_search_tasks=0, iterations=3, samples_per_task=4, n_policy=1000,
+               n_mutated=1000, mutation_samples=2400, random_samples=1600, train=TrainConfig(lr=2e-3),
+               pretrain_epochs=1.0, solver_repeats=4, solver_epochs=30.0, every_task=True, workers=2, threads=2)
 EVAL_PRESETS = {
-    'micro': EvalConfig(replace(MICRO, mode='eval', n_search_tasks=6, iterations=1, samples_per_task=3, every_task=True)),
+    'micro': EvalConfig(replace(MICRO, mode='eval', n_search_tasks=6, iterations=1, samples_per_task=3,
+                                every_task=True)),
     'cpu': EvalConfig(_CPU),
-    'gpu': EvalConfig(replace(LOOP_PRESETS['gpu'], mode='eval', n_search_tasks=0, iterations=20, solver_epochs=40.0, every_task=True,
-                              workers=8)),
+    'gpu': EvalConfig(replace(LOOP_PRESETS['gpu'], mode='eval', n_search_tasks=0, iterations=20, solver_epochs=40.0,
+                              every_task=True, workers=8)),
     'paper': EvalConfig(replace(LOOP_PRESETS['paper'], mode='eval', n_search_tasks=0, every_task=True, workers=8)),
 }
 
-# %% ../nbs/71_evaluation.ipynb #d7130252
+# %% ../nbs/71_evaluation.ipynb #35556591
 def policy_programs(loop: Loop) -> list:
     "Programs executed by each committed meta-iteration of `loop` (distinct programs with `every_task`, else samples)."
     st = loop.store
     if loop.cfg.every_task:
-        rows = st.query('SELECT iteration, count(DISTINCT program) AS n FROM samples WHERE iteration >= 0 GROUP BY iteration')
+        rows = st.query('SELECT iteration, count(DISTINCT program) AS n FROM samples WHERE iteration >= 0 '
+                        'GROUP BY iteration')
     else: rows = st.query('SELECT iteration, count(*) AS n FROM samples WHERE iteration >= 0 GROUP BY iteration')
     by = {r['iteration']: r['n'] for r in rows}
     return [by.get(i, 0) for i in range(len(st.iterations()))]
@@ -54,7 +57,8 @@ def new_mutants(cfg: LoopConfig, # the loop configuration (its seed, mode and mu
                 n: int,          # distinct new programs wanted
                 known: set       # programs not to repeat (the seed's)
                ) -> list:
-    "`[(index, parent, program)]`: the first `n` distinct mutants, not in `known`, from mutation seeds after the run's own."
+    """`[(index, parent, program)]`: the first `n` distinct mutants, not in `known`, from mutation seeds after the run's
+    own."""
     seeds, _ = task_sets(cfg)
     solvers, train = load_solvers(), arc1('training')
     have = [t for t in seeds if t in solvers]
@@ -71,15 +75,27 @@ def new_mutants(cfg: LoopConfig, # the loop configuration (its seed, mode and mu
         if round_ > 50: break  # the solvers' mutants are exhausted: fewer than asked (said in the figures)
     return out
 
-# %% ../nbs/71_evaluation.ipynb #62173452
+# %% ../nbs/71_evaluation.ipynb #998a7b42
 def _scores(cands: dict, tasks: dict) -> dict:
-    "The figures of one set of candidates (`pass3_programs`: pass@3 had the top three programs been submitted, the old rule)."
+    """The figures of one set of candidates (`pass3_programs`: pass@3 had the top three programs been submitted, the old
+    rule)."""
     p3 = pass_at_k(cands, tasks)
     return {'pass3': len(p3), 'pass2': round(pass2_score(cands, tasks), 3), 'ever_found': len(ever_found(cands, tasks)),
             'pass3_programs': len(pass_at_k(cands, tasks, by='programs')), 'solved': sorted(p3)}
 
 def _upto(cands: dict, keep) -> dict:
     return {t: [c for c in cs if keep(c)] for t, cs in cands.items()}
+
+def _curve(codeit: dict, mutation: dict, marks: list, tasks: dict) -> list:
+    "Both arms' figures after the seed and each meta-iteration (`marks`: programs executed by then)."
+    rows = []
+    for k, m in enumerate(marks):
+        a = _scores(_upto(codeit, lambda c: c.iteration < k), tasks)
+        b = _scores(_upto(mutation, lambda c: c.iteration < m), tasks)
+        rows.append({'programs': m, 'iteration': k - 1,
+                     **{f'codeit_{x}': a[x] for x in ('pass3', 'pass2', 'ever_found')},
+                     **{f'mutation_{x}': b[x] for x in ('pass3', 'pass2', 'ever_found')}})
+    return rows
 
 def write_curve(rows: list,  # `[{'programs', 'codeit_pass3', ..., 'mutation_pass3', ...}]`
                 out: Path,   # where curve.csv and curve.png go
@@ -106,11 +122,12 @@ def write_curve(rows: list,  # `[{'programs', 'codeit_pass3', ..., 'mutation_pas
     fig.tight_layout()
     fig.savefig(out / 'curve.png', dpi=120)
 
-# %% ../nbs/71_evaluation.ipynb #12344060
+# %% ../nbs/71_evaluation.ipynb #fefbf7dd
 def _clock(path: Path, t0: float, c0: float) -> tuple:
     "Wall and CPU seconds of every invocation so far (this one's added to what `path` holds); written back."
     prev = json.loads(path.read_text()) if path.exists() else {'seconds': 0.0, 'cpu_seconds': 0.0}
-    now = {'seconds': round(prev['seconds'] + time.perf_counter() - t0, 1), 'cpu_seconds': round(prev['cpu_seconds'] + _cpu_now() - c0, 1)}
+    now = {'seconds': round(prev['seconds'] + time.perf_counter() - t0, 1),
+           'cpu_seconds': round(prev['cpu_seconds'] + _cpu_now() - c0, 1)}
     path.write_text(json.dumps(now))
     return now['seconds'], now['cpu_seconds']
 
@@ -119,33 +136,29 @@ def _cpu_now() -> float:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
+# %% ../nbs/71_evaluation.ipynb #340d8c38
 def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set) -> tuple:
-    "`(candidates by task, new mutants)` of the mutation-only arm: the seed mutants' (read from the CodeIt run) and up to `n` new ones' (run here, cached)."
+    """`(candidates by task, new mutants)` of the mutation-only arm: the seed mutants' (read from the CodeIt run) and
+    up to `n` new ones' (run here, cached)."""
     cfg, search = loop.cfg, loop.search
     extra = new_mutants(cfg, n, seed_programs)
     evaluate_programs(sorted(extra, key=lambda p: (p[1], p[0])), out, 'evaluation', cfg.workers, progress=loop.progress,
                       tasks=list(loop.tasks), engine=cfg.executor, address=cfg.ray_address)
     mutation = {}  # `iteration`: the program's index among all the arm's mutants (the seed's first), for the curve
-    for c in baseline_candidates(loop.out / 'mutation', search): mutation.setdefault(c.task_id, []).append(replace(c, iteration=0))
-    for c in baseline_candidates(out, search): mutation.setdefault(c.task_id, []).append(replace(c, iteration=len(seed_programs) + c.iteration))
+    for c in baseline_candidates(loop.out / 'mutation', search):
+        mutation.setdefault(c.task_id, []).append(replace(c, iteration=0))
+    for c in baseline_candidates(out, search):
+        mutation.setdefault(c.task_id, []).append(replace(c, iteration=len(seed_programs) + c.iteration))
     return mutation, len(extra)
-
-def _curve(codeit: dict, mutation: dict, marks: list, tasks: dict) -> list:
-    "Both arms' figures after the seed and each meta-iteration (`marks`: programs executed by then)."
-    rows = []
-    for k, m in enumerate(marks):
-        a, b = _scores(_upto(codeit, lambda c: c.iteration < k), tasks), _scores(_upto(mutation, lambda c: c.iteration < m), tasks)
-        rows.append({'programs': m, 'iteration': k - 1, **{f'codeit_{x}': a[x] for x in ('pass3', 'pass2', 'ever_found')},
-                     **{f'mutation_{x}': b[x] for x in ('pass3', 'pass2', 'ever_found')}})
-    return rows
 
 def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
                seed: int = 0,          # the seed of both arms
-               out=None,               # the benchmark's directory (default runs/eval-PRESET-sSEED); resumed if it exists
+               out=None,               # the benchmark's directory (default runs/eval-PRESET-sSEED); resumed if there
                progress: bool = False, # progress bars
-               overrides: dict = None  # settings of the preset's loop changed by (dotted) name, e.g. `{'temperature': '1.2'}` (a lever)
+               overrides: dict = None  # loop settings to change, by (dotted) name: `{'temperature': '1.2'}` (a lever)
               ) -> dict:
-    "CodeIt beside mutation alone on the ARC-AGI-1 evaluation tasks at equal programs; figures, curve.csv/png, submissions."
+    """CodeIt beside mutation alone on the ARC-AGI-1 evaluation tasks at equal programs; figures, curve.csv/png,
+    submissions."""
     if preset not in EVAL_PRESETS: raise ValueError(f"unknown preset {preset!r} (presets: {', '.join(EVAL_PRESETS)})")
     ec = EVAL_PRESETS[preset]
     cfg, out = config_with(replace(ec.loop, seed=seed), overrides or {}), Path(out or f'runs/eval-{preset}-s{seed}')
@@ -162,15 +175,17 @@ def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
     policy = _upto(codeit, lambda c: c.origin == 'policy')
     mo, co, po = _scores(mutation, tasks), _scores(codeit, tasks), _scores(policy, tasks)
     st = loop.store
+    # stages: seconds to sample, execute, relabel; elsewhere: program-task pairs wanted, run
     its = [{'iteration': r['iteration'], 'pass3': r['solved_cumulative'], 'policy_only': r['solved_policy'],
             'train_seconds': round(r['train_seconds'] or 0, 1), 'sample_seconds': round(r['sample_seconds'] or 0, 1),
             'stages': st.meta(f"stages_{r['iteration']}"), 'elsewhere': st.meta(f"elsewhere_{r['iteration']}")}
-           for r in st.iterations()]  # stages: seconds to sample, execute, relabel; elsewhere: program-task pairs wanted, run
+           for r in st.iterations()]
     pretrain_s = st.step_seconds(-1, 'pretrain')
     loop.close()
     seconds, cpu = _clock(out / 'clock.json', t0, c0)
-    return {'preset': preset, 'seed': seed, 'overrides': dict(overrides or {}), 'tasks': len(tasks), 'programs': marks[-1], 'seed_programs': len(seeds_),
-            'mutation_programs': len(seeds_) + n_extra, 'policy_programs': per_it,
+    return {'preset': preset, 'seed': seed, 'overrides': dict(overrides or {}), 'tasks': len(tasks),
+            'programs': marks[-1], 'seed_programs': len(seeds_), 'mutation_programs': len(seeds_) + n_extra,
+            'policy_programs': per_it,
             'mutation_only': mo, 'codeit': co, 'policy_only': po, 'pass3': co['pass3'], 'pass2': co['pass2'],
             'ever_found': co['ever_found'], 'codeit_minus_mutation': co['pass3'] - mo['pass3'],
             'policy_unique': sorted(set(po['solved']) - set(mo['solved'])),

@@ -15,13 +15,15 @@ from .loop import results_table, config_from_dict, LoopConfig
 # %% auto #0
 __all__ = ['export_policy', 'export_data']
 
-# %% ../nbs/23_export.ipynb #d6fd2035
+# %% ../nbs/23_export.ipynb #e82ffaf4
 def _new_dir(out, create: bool = True) -> Path:
-    "`out` (created, empty, unless `create` is false); a `ValueError` naming it when it is a link, a file, or a directory with something in it."
+    """`out` (created, empty, unless `create` is false); a `ValueError` naming it when it is a link, a file, or a
+    directory with something in it."""
     out = Path(out)
     if not str(out).strip(): raise ValueError('the output directory is empty; name a directory')
     if out.is_symlink(): raise ValueError(f'{out}: a symbolic link; name a new directory')
-    if out.exists() and (not out.is_dir() or any(out.iterdir())): raise FileExistsError(f'{out}: exists and is not an empty directory')
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f'{out}: exists and is not an empty directory')
     if create: out.mkdir(parents=True, exist_ok=True)
     return out
 
@@ -35,14 +37,14 @@ def _version() -> str:
     from codeit_nb import __version__
     return __version__
 
-# %% ../nbs/23_export.ipynb #352974a2
+# %% ../nbs/23_export.ipynb #dff6a0ba
 def _model_card(run: Path, cfg: dict, iteration: int, res: dict) -> str:
     "The README.md of an exported policy: what it is, what it learnt from, how it scored."
     n, its = res['search_tasks'], res['iterations']
     when = 'after pretraining' if iteration < 0 else f'after meta-iteration {iteration}'
     split = 'the 80 dev-val tasks of ARC-AGI-1 training' if cfg.get('mode') == 'dev' else 'ARC-AGI-1 evaluation tasks'
-    score = (f"submitted pass@3 {len(res['solved'])}/{n}, ARC Prize pass@2 score {res['pass2'] or 0:.2f}, a right program "
-             f"ever found for {len(res['ever_found'])}/{n}" if its else 'no meta-iteration finished')
+    score = (f"submitted pass@3 {len(res['solved'])}/{n}, ARC Prize pass@2 score {res['pass2'] or 0:.2f}, "
+             f"a right program ever found for {len(res['ever_found'])}/{n}" if its else 'no meta-iteration finished')
     p = cfg['policy']
     return f"""---
 library_name: transformers
@@ -51,12 +53,14 @@ tags: [arc, program-synthesis, codeit, codeit_nb]
 ---
 # A CodeIt policy for ARC, exported from a codeit_nb run
 
-A T5 encoder–decoder (d_model {p['d_model']}, {p['layers']}+{p['layers']} layers) that reads an ARC task's demonstrations
+A T5 encoder–decoder (d_model {p['d_model']}, {p['layers']}+{p['layers']} layers) that reads an ARC task's \
+demonstrations
 (codeit_nb's run-length grid encoding) and writes a program in codeit_nb's DSL, one primitive call a line. Its tokenizer
 is codeit_nb's word-level DSL vocabulary: sample with codeit_nb's grammar-constrained decoding
 (`codeit_nb.sampling.sample_programs`), or start a run from it: `codeit run --set policy.init=THIS_FOLDER ...`.
 
-- checkpoint: {when} of run `{run.name}` (codeit_nb {_version()}; seed {cfg.get('seed')}, {cfg.get('iterations')} meta-iterations planned,
+- checkpoint: {when} of run `{run.name}` (codeit_nb {_version()}; seed {cfg.get('seed')}, \
+{cfg.get('iterations')} meta-iterations planned,
   {cfg.get('samples_per_task')} samples per task)
 - trained on: the hand-written solvers of the ARC-AGI-1 training tasks, their mutants and random programs (pretraining),
   then hindsight-relabelled samples of its own on the searched tasks, {split} ({n} searched); the searched tasks'
@@ -68,7 +72,7 @@ is codeit_nb's word-level DSL vocabulary: sample with codeit_nb's grammar-constr
 def export_policy(run,  # a run directory
                   out   # a new (or empty) directory for the model folder
                  ) -> Path:
-    "Write the newest checkpoint of `run` (checked against its recorded digests) as a Hugging Face model folder in `out`."
+    "Write `run`'s newest checkpoint (checked against its recorded digests) as a Hugging Face model folder in `out`."
     run, _ = Path(run), _new_dir(out, create=False)  # a bad OUT is said before anything is read
     st = _open_run(run)
     try: ckpts, cfg = st.checkpoints(), st.meta('config') or {}
@@ -85,9 +89,10 @@ def export_policy(run,  # a run directory
     (out / 'README.md').write_text(_model_card(run, cfg, iteration, res))
     return out
 
-# %% ../nbs/23_export.ipynb #ae76865e
+# %% ../nbs/23_export.ipynb #b5277a23
 def _buffer_rows(st: RunStore, cfg: LoopConfig) -> list:
-    "The buffer's rows with their pool and the priority the next draw gives them (the mutated pool is drawn uniformly: 1)."
+    """The buffer's rows with their pool and the priority the next draw gives them (the mutated pool is drawn
+    uniformly: 1)."""
     buf = ReplayBuffer(cfg.priority, cfg.buffer)
     for e in st.buffer(): buf.add(e)
     now = len(st.iterations())
@@ -99,8 +104,9 @@ def _buffer_rows(st: RunStore, cfg: LoopConfig) -> list:
 
 def _dataset_card(run: Path, counts: dict) -> str:
     "The README.md of an exported dataset: one configuration a table."
-    configs = '\n'.join(f'- config_name: {k}\n  data_files: {k}.parquet' + ('\n  default: true' if k == 'buffer' else '')
-                        for k, n in counts.items() if n)  # `datasets` cannot read an empty Parquet file: an empty table is left out
+    # `datasets` cannot read an empty Parquet file: an empty table is left out
+    configs = '\n'.join(f'- config_name: {k}\n  data_files: {k}.parquet'
+                        + ('\n  default: true' if k == 'buffer' else '') for k, n in counts.items() if n)
     return f"""---
 configs:
 {configs}
@@ -108,9 +114,11 @@ tags: [arc, program-synthesis, codeit, codeit_nb]
 ---
 # The data of codeit_nb run `{run.name}`
 
-Written by `codeit export --data` (codeit_nb {_version()}). Load a table with `datasets.load_dataset(THIS_FOLDER, NAME)`;
+Written by `codeit export --data` (codeit_nb {_version()}). Load a table with \
+`datasets.load_dataset(THIS_FOLDER, NAME)`;
 a table with no rows is not written (and has no configuration). `datasets` caches a local folder under its name: after
-exporting again into a folder of the same name, load with `download_mode='force_redownload'` (or a `cache_dir` of its own),
+exporting again into a folder of the same name, load with `download_mode='force_redownload'` (or a `cache_dir` of \
+its own),
 or you may be given the rows of the earlier export.
 
 - `buffer` ({counts['buffer']} rows): the replay buffer — each experience's `program`, the task it was written for or
@@ -124,6 +132,7 @@ or you may be given the rows of the earlier export.
 - `solutions` ({counts['solutions']} rows): the candidates whose test outputs are all right (the programs found).
 """
 
+# %% ../nbs/23_export.ipynb #6b76ebbf
 def export_data(run,  # a run directory
                 out   # a new (or empty) directory for the dataset
                ) -> Path:
@@ -135,9 +144,10 @@ def export_data(run,  # a run directory
         cfg = config_from_dict(st.meta('config')) if st.meta('config') else LoopConfig()
         with st.snapshot():
             buffer = _buffer_rows(st, cfg)
-            cands = [{'task_id': r['task_id'], 'program': r['program'], 'demo_accuracy': r['demo_acc'], 'lines': r['n_lines'],
-                      'origin': r['origin'], 'iteration': r['iteration'], 'test_outputs': r['test_outputs'],
-                      'test_correct': bool(r['test_correct'])} for r in st.query('SELECT * FROM candidates ORDER BY task_id, program')]
+            found = st.query('SELECT * FROM candidates ORDER BY task_id, program')
+            cands = [{'task_id': r['task_id'], 'program': r['program'], 'demo_accuracy': r['demo_acc'],
+                      'lines': r['n_lines'], 'origin': r['origin'], 'iteration': r['iteration'],
+                      'test_outputs': r['test_outputs'], 'test_correct': bool(r['test_correct'])} for r in found]
     finally: st.close()
     out = _new_dir(out)
     tables = {'buffer': buffer, 'candidates': cands, 'solutions': [c for c in cands if c['test_correct']]}

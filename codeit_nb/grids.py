@@ -21,8 +21,9 @@ from .data import Grid, Pair, Task, grid_shape, ARC_COLORS
 __all__ = ['ARC_CMAP', 'LINE_COLOR', 'plot_grid', 'plot_pair', 'plot_task', 'save_task_png', 'grid_to_rgb', 'grid_to_png_bytes',
            'default_datasets', 'TaskBrowser']
 
-# %% ../nbs/01_grids.ipynb #84015d2d
-if not (os.environ.get('MPLBACKEND') or os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY') or 'ipykernel' in sys.modules):
+# %% ../nbs/01_grids.ipynb #3ab25603
+_DISPLAY_VARS = ('MPLBACKEND', 'DISPLAY', 'WAYLAND_DISPLAY')  # a backend chosen, or a screen to draw on
+if not (any(os.environ.get(v) for v in _DISPLAY_VARS) or 'ipykernel' in sys.modules):
     matplotlib.use('Agg')  # no display and no notebook: render off-screen
 
 def _figure_png(fig:Figure) -> bytes:
@@ -42,11 +43,12 @@ _show_figures_in_ipython()
 ARC_CMAP = ListedColormap(ARC_COLORS, name='arc')  # matplotlib colormap: value i -> ARC_COLORS[i] (use vmin=0, vmax=9)
 LINE_COLOR = '#555555'  # the thin lines between cells
 
-# %% ../nbs/01_grids.ipynb #97c6f73b
+# %% ../nbs/01_grids.ipynb #9944c57c
 def _new_axes(ncols:int=1, nrows:int=1, cell:float=2.0, width_ratios=None):
     "A figure with an `nrows`×`ncols` array of axes, each about `cell` inches, on a white background."
     fig = Figure(figsize=(cell * ncols, cell * nrows + 0.4), facecolor='white', layout='constrained')
-    axes = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw={'width_ratios': width_ratios} if width_ratios else None)
+    gridspec_kw = {'width_ratios': width_ratios} if width_ratios else None
+    axes = fig.subplots(nrows, ncols, squeeze=False, gridspec_kw=gridspec_kw)
     return fig, axes
 
 def _blank(ax, text:str='?', title:str|None=None):
@@ -92,13 +94,14 @@ def plot_pair(pair:Pair,          # the input and its (possibly unknown) output
     if title: fig.suptitle(title)
     return fig
 
-# %% ../nbs/01_grids.ipynb #fcfda152
+# %% ../nbs/01_grids.ipynb #d12f7f55
 def plot_task(task:Task,      # the task to draw
               cell:float=2.0, # size of each panel, in inches
               title:str|None=None # figure title; default the task's id and split
              ) -> Figure:
     "Figure of all train and test pairs of `task` in columns (inputs above, outputs below)."
-    pairs = [(f"train {i+1}", p) for i, p in enumerate(task.train)] + [(f"test {i+1}", p) for i, p in enumerate(task.test)]
+    pairs = [(f"train {i+1}", p) for i, p in enumerate(task.train)]
+    pairs += [(f"test {i+1}", p) for i, p in enumerate(task.test)]
     fig, axes = _new_axes(len(pairs), 2, cell)
     for j, (name, p) in enumerate(pairs):
         plot_grid(p.input, axes[0, j], f"{name} in")
@@ -140,7 +143,7 @@ def grid_to_png_bytes(grid:Grid,  # the grid to encode
     matplotlib.image.imsave(buf, grid_to_rgb(grid, cell), format='png')
     return buf.getvalue()
 
-# %% ../nbs/01_grids.ipynb #098bbf55
+# %% ../nbs/01_grids.ipynb #20c2296e
 def default_datasets() -> dict:
     "The datasets `TaskBrowser` offers: name -> zero-argument loader returning `{id: Task}`."
     from codeit_nb.data import arc1, arc2
@@ -150,7 +153,7 @@ def default_datasets() -> dict:
 class TaskBrowser:
     "Pick a dataset and a task id (with a search box) and see the task drawn."
     def __init__(self,
-                 datasets:dict|None=None, # name -> loader of `{id: Task}` (or the dict itself); default `default_datasets()`
+                 datasets:dict|None=None, # name -> loader of `{id: Task}` (or the dict); default `default_datasets()`
                  cell:float=1.6           # panel size of the drawn tasks, in inches
                 ):
         import ipywidgets as W

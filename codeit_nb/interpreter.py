@@ -41,7 +41,7 @@ def is_grid(g) -> bool:
     except TypeError: return False  # unhashable cells
     return vs <= COLOR_VALUES and all(type(v) is int for v in vs)
 
-# %% ../nbs/05_interpreter.ipynb #fdede6fb
+# %% ../nbs/05_interpreter.ipynb #e23d04d3
 _FIXED_SIZE = {('Int',): 1, ('Bool',): 1, ('Vec',): 2, ('Cell',): 2}
 
 def _fixed_cost(result) -> int | None:
@@ -52,18 +52,22 @@ def _fixed_cost(result) -> int | None:
 _FLAT, _SMALL = (Int, Bool, Vec, Cell), frozenset({'Int', 'Bool', 'Vec', 'Cell', 'Grid', 'Obj', 'Idx'})
 
 def bounded(t) -> bool:
-    "Whether every value of type `t` is within `MAX_NODES` by the other caps alone: a number, vector, cell, function, grid, or a container of numbers, vectors or cells."
+    """Whether every value of type `t` is within `MAX_NODES` by the other caps alone: a number, vector, cell,
+    function, grid, or a container of numbers, vectors or cells."""
     if isinstance(t, TVar): return t.bound is not None and t.bound <= _SMALL  # e.g. `n:num`, `q:piece`
     if t in _FLAT or t == Grid or t[0] == 'Fn': return True
     return len(t) == 2 and t[0] in ('Set', 'Tup') and t[1] in _FLAT
 
+# %% ../nbs/05_interpreter.ipynb #2eb9830d
 def _charging(f, n: int, fixed: int | None, deep: bool = False):
-    "`f` (`n` arguments) wrapped to charge `1 + value_size(result)` per call (the constant `fixed` when the type fixes it); if `deep`, `tree_size` checks each result."
-    b, clock = BUDGET, time.perf_counter  # the charge is inlined in each variant: this runs for every call a combinator makes
+    """`f` (`n` arguments) wrapped to charge `1 + value_size(result)` per call (the constant `fixed` when the type
+    fixes it); if `deep`, `tree_size` checks each result."""
+    b, clock = BUDGET, time.perf_counter  # the charge is inlined in each variant: it runs for every combinator call
     if deep:
         def g(*args):
             r = f(*args); t = type(r)
-            b.left -= 1 + (len(r) if t is frozenset else (len(r) * len(r[0]) if r and type(r[0]) is tuple else len(r)) if t is tuple else 1)
+            b.left -= 1 + (len(r) if t is frozenset
+                           else (len(r) * len(r[0]) if r and type(r[0]) is tuple else len(r)) if t is tuple else 1)
             if b.left < 0: raise BudgetExceeded('cost budget exceeded')
             if t is tuple or t is frozenset: tree_size(r)
             b.ticks += 1
@@ -86,7 +90,8 @@ def _charging(f, n: int, fixed: int | None, deep: bool = False):
     elif n == 1:
         def g(x):
             r = f(x); t = type(r)
-            b.left -= 1 + (len(r) if t is frozenset else (len(r) * len(r[0]) if r and type(r[0]) is tuple else len(r)) if t is tuple else 1)
+            b.left -= 1 + (len(r) if t is frozenset
+                           else (len(r) * len(r[0]) if r and type(r[0]) is tuple else len(r)) if t is tuple else 1)
             if b.left < 0: raise BudgetExceeded('cost budget exceeded')
             b.ticks += 1
             if not b.ticks & 255 and clock() > b.deadline: raise WallTimeout('wall-clock guard')
@@ -94,13 +99,15 @@ def _charging(f, n: int, fixed: int | None, deep: bool = False):
     else:
         def g(*args):
             r = f(*args); t = type(r)
-            b.left -= 1 + (len(r) if t is frozenset else (len(r) * len(r[0]) if r and type(r[0]) is tuple else len(r)) if t is tuple else 1)
+            b.left -= 1 + (len(r) if t is frozenset
+                           else (len(r) * len(r[0]) if r and type(r[0]) is tuple else len(r)) if t is tuple else 1)
             if b.left < 0: raise BudgetExceeded('cost budget exceeded')
             b.ticks += 1
             if not b.ticks & 255 and clock() > b.deadline: raise WallTimeout('wall-clock guard')
             return r
     return g
 
+# %% ../nbs/05_interpreter.ipynb #bfa178a0
 _CHARGED = {}
 
 def charged(name: str):
@@ -112,13 +119,13 @@ def charged(name: str):
         _CHARGED[name] = g
     return _CHARGED[name]
 
-# %% ../nbs/05_interpreter.ipynb #7b1b3a5b
+# %% ../nbs/05_interpreter.ipynb #0440b5a2
 @dataclass(frozen=True)
 class Compiled:
     "A program resolved to slots: each step is (function or slot, argument specs)."
     program: Program
     steps: tuple  # ((fn, fn_is_slot, ((is_slot, payload), ...)), ...)
-    deep: tuple = ()  # per step: whether its value's `tree_size` must be checked (its type is not `bounded`); default: every step
+    deep: tuple = ()  # per step: whether to check its value's `tree_size` (type not `bounded`); default: every step
     def __post_init__(self):
         if len(self.deep) != len(self.steps): object.__setattr__(self, 'deep', (True,) * len(self.steps))
 
@@ -130,7 +137,8 @@ def _arg(a):
 
 def compile_program(p: Program | Typed) -> Compiled:
     "Resolve the names of program `p` into a `Compiled` program."
-    deep = tuple(not bounded(t) for t in p.types) if isinstance(p, Typed) else (True,) * len(p.lines)  # no types: check all
+    # without types, every line is checked
+    deep = tuple(not bounded(t) for t in p.types) if isinstance(p, Typed) else (True,) * len(p.lines)
     p = p.program if isinstance(p, Typed) else p
     steps = []
     for ln in p.lines:
@@ -139,7 +147,7 @@ def compile_program(p: Program | Typed) -> Compiled:
         steps.append((fn, is_slot, tuple(_arg(a) for a in ln.args)))
     return Compiled(p, tuple(steps), deep)
 
-# %% ../nbs/05_interpreter.ipynb #1fae47bb
+# %% ../nbs/05_interpreter.ipynb #7df62279
 DEFAULT_BUDGET = 200_000  # cost units per program per input
 DEFAULT_TIMEOUT = 1.0  # seconds, the wall-clock guard
 
@@ -149,7 +157,7 @@ def _on_alarm(signum, frame):
 _HANDLER = [None]  # the SIGALRM handler we replaced, once installed
 
 def arm(timeout: float, alarm: bool = True) -> bool:
-    "Start a run's wall-clock backstop: in the main thread, a one-shot `SIGALRM` after 1.5× `timeout`; whether it was armed."
+    "Start a run's wall-clock backstop: in the main thread, a one-shot `SIGALRM` after 1.5× `timeout`; whether armed."
     if not (alarm and threading.current_thread() is threading.main_thread()): return False
     if _signal.getsignal(signal.SIGALRM) is not _on_alarm:  # installing a handler is slow: do it once
         # (`_signal.getsignal` is `signal.getsignal` without its enum conversion, which costs ~6 µs a run)
@@ -164,6 +172,7 @@ def disarm(armed: bool):
     BUDGET.left, BUDGET.deadline = float('inf'), float('inf')
     BUDGET.sizes.clear()  # the values `tree_size` remembered
 
+# %% ../nbs/05_interpreter.ipynb #a4e8d44e
 def _kind(e):
     if isinstance(e, BudgetExceeded): return 'budget'
     if isinstance(e, WallTimeout): return 'timeout'
@@ -171,7 +180,7 @@ def _kind(e):
     return 'runtime'
 
 def _message(e) -> str:
-    "`Type: message` of exception `e`, at most 200 characters; a message made from a value is not built (it could be huge)."
+    "`Type: message` of exception `e`, at most 200 characters; a message made from a value is not built (may be huge)."
     if not all(type(a) in (str, int, bool, float) for a in e.args): return f'{type(e).__name__} (of a value)'
     try: return f'{type(e).__name__}: {str(e)[:200]}'
     except ValueError: return type(e).__name__  # an integer too long to print
@@ -181,7 +190,7 @@ def sandboxed(body,            # `body(pos)`: runs a program, keeping its curren
               timeout:float,   # seconds, the wall-clock guard
               alarm:bool=True  # back the deadline up with a `SIGALRM` (in the main thread only)
              ) -> Outcome:
-    "Call `body(pos)` — which runs a program, keeping its current line in `pos[0]` — inside the sandbox; never raises."
+    "Call `body(pos)` (it runs a program, keeping its current line in `pos[0]`) inside the sandbox; never raises."
     b, pos = BUDGET, [0]
     collecting = gc.isenabled()
     if collecting: gc.disable()  # a full collection of a large heap (seconds) must not land on the program's clock
@@ -199,11 +208,12 @@ def sandboxed(body,            # `body(pos)`: runs a program, keeping its curren
         if collecting: gc.enable()
     return out
 
+# %% ../nbs/05_interpreter.ipynb #79501367
 def final_outcome(out,     # the program's last value, `O`
                   k:int,   # the line that computed it (1-based)
                   cost:int # budget units spent
                  ) -> Outcome:
-    "The `Outcome` of a run that ended with `out`: ok if `out` is a valid ARC grid, else an `invalid` failure at line `k`."
+    "The `Outcome` of a run ending with `out`: ok if `out` is a valid ARC grid, else an `invalid` failure at line `k`."
     if not is_grid(out): return Outcome(None, 'invalid', k, 'O is not a valid ARC grid', cost)
     return Outcome(out, None, None, '', cost)
 

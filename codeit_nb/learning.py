@@ -19,27 +19,30 @@ from .store import RunStore
 
 # %% auto #0
 __all__ = ['LEARN_PRESETS', 'RA3_PRESETS', 'PRIORITY_ARMS', 'PRIORITY_PRESETS', 'policy_fit', 'LearnConfig', 'mutation_programs',
-           'mutation_curve', 'bench_learn', 'compare_arms', 'write_rows', 'RA3Bench', 'bench_ra3', 'arm_summary',
-           'ra3_summary', 'bench_priority', 'priority_summary']
+           'mutation_curve', 'write_rows', 'bench_learn', 'compare_arms', 'RA3Bench', 'arm_summary', 'ra3_summary',
+           'bench_ra3', 'bench_priority', 'priority_summary']
 
-# %% ../nbs/70_learning.ipynb #b40b295b
+# %% ../nbs/70_learning.ipynb #a48730a1
 def policy_fit(loop: Loop,        # a prepared loop (its policy is the one measured)
                tasks: list,       # the `Task`s to sample for
                n: int = 24,       # samples per task
                seed: int = 0      # sampling seed
               ) -> dict:
-    "`{'tasks', 'solved', 'fit', 'demo_solved'}`: pass@3 of `n` policy samples per task, and tasks where a sample solves every demonstration."
+    """`{'tasks', 'solved', 'fit', 'demo_solved'}`: pass@3 of `n` policy samples per task, and tasks where a sample
+    solves every demonstration."""
     encs = [encode_task(t, loop.pcfg.enc_len, loop.n_demos) for t in tasks]
-    progs = sample_programs(loop.trainer.model, loop.tok, encs, n, loop.cfg.temperature, loop.pcfg.dec_len, loop.pcfg.enc_len, seed=seed)
+    progs = sample_programs(loop.trainer.model, loop.tok, encs, n, loop.cfg.temperature, loop.pcfg.dec_len,
+                            loop.pcfg.enc_len, seed=seed)
     found, demo = {}, set()
     for task, texts in zip(tasks, progs):
         for s in run_on_task(task, texts, 'policy', -1):
             if s.candidate is not None: found.setdefault(task.id, []).append(s.candidate)
             if s.rewards and all(s.rewards): demo.add(task.id)
     solved = pass_at_k(found, {t.id: t for t in tasks})
-    return {'tasks': len(tasks), 'solved': len(solved), 'fit': len(solved) / max(1, len(tasks)), 'demo_solved': len(demo)}
+    return {'tasks': len(tasks), 'solved': len(solved), 'fit': len(solved) / max(1, len(tasks)),
+            'demo_solved': len(demo)}
 
-# %% ../nbs/70_learning.ipynb #6f2b6343
+# %% ../nbs/70_learning.ipynb #12b6a370
 @dataclass(frozen=True)
 class LearnConfig:
     "One configuration of the learning benchmark."
@@ -48,20 +51,23 @@ class LearnConfig:
     fit_samples: int = 24  # samples per task for fit
 
 LEARN_PRESETS = {
-    'micro': LearnConfig(replace(MICRO, mode='dev', iterations=1, solver_epochs=0.5, every_task=True), fit_tasks=3, fit_samples=4),
+    'micro': LearnConfig(replace(MICRO, mode='dev', iterations=1, solver_epochs=0.5, every_task=True), fit_tasks=3,
+                         fit_samples=4),
     'cpu': LearnConfig(replace(LOOP_PRESETS['tiny'], mode='dev', n_search_tasks=0, iterations=3, samples_per_task=12,
-                               n_policy=1000, n_mutated=1000, mutation_samples=3200, random_samples=1600, train=TrainConfig(lr=2e-3),
-                               pretrain_epochs=1.0, solver_repeats=4, solver_epochs=40.0, every_task=True, workers=1, threads=1),
+                               n_policy=1000, n_mutated=1000, mutation_samples=3200, random_samples=1600,
+                               train=TrainConfig(lr=2e-3), pretrain_epochs=1.0, solver_repeats=4, solver_epochs=40.0,
+                               every_task=True, workers=1, threads=1),
                        fit_tasks=40, fit_samples=24),
-    'gpu': LearnConfig(replace(LOOP_PRESETS['gpu'], mode='dev', n_search_tasks=0, iterations=20, solver_epochs=40.0, every_task=True,
-                               workers=8), fit_tasks=320),
+    'gpu': LearnConfig(replace(LOOP_PRESETS['gpu'], mode='dev', n_search_tasks=0, iterations=20, solver_epochs=40.0,
+                               every_task=True, workers=8), fit_tasks=320),
 }
 
-# %% ../nbs/70_learning.ipynb #bb9cb359
+# %% ../nbs/70_learning.ipynb #782758a4
 def mutation_programs(cfg: LoopConfig, # the loop configuration (seed, mode)
                       programs: int    # distinct mutants wanted
                      ) -> list:
-    "`[(index, parent, program)]`: the first `programs` distinct mutants of the seed solvers (as many attempts as it takes)."
+    """`[(index, parent, program)]`: the first `programs` distinct mutants of the seed solvers (as many attempts as it
+    takes)."""
     from codeit_nb.loop import task_sets
     seeds, _ = task_sets(cfg)
     solvers, train = load_solvers(), arc1('training')
@@ -82,7 +88,7 @@ def mutation_curve(cands: dict, # task id -> the mutation arm's `Candidate`s (`i
     "Tasks solved (pass@3) by the candidates of the first `m` programs, for each `m` in `marks`."
     return [len(pass_at_k({t: [c for c in cs if c.iteration < m] for t, cs in cands.items()}, tasks)) for m in marks]
 
-# %% ../nbs/70_learning.ipynb #07dfa260
+# %% ../nbs/70_learning.ipynb #b58e8c1f
 def _codeit_curve(st: RunStore, seed_programs: int, seed_solved: int) -> list:
     "`[(programs, solved cumulative, solved policy-only this iteration)]`: after the seed, then after each iteration."
     out, n = [(seed_programs, seed_solved, 0)], seed_programs
@@ -90,56 +96,6 @@ def _codeit_curve(st: RunStore, seed_programs: int, seed_solved: int) -> list:
         n += r['valid_samples']
         out.append((n, r['solved_cumulative'], r['solved_policy']))
     return out
-
-def bench_learn(preset: str = 'cpu',   # a `LEARN_PRESETS` name
-                seed: int = 0,         # the seed of both arms
-                out=None,              # run directory (default runs/learn-PRESET-sSEED); resumed if it exists
-                progress: bool = False # progress bars
-               ) -> dict:
-    "The learning benchmark: CodeIt beside mutation alone on the dev-val tasks, at equal programs; writes curve.csv and curve.png."
-    lc = LEARN_PRESETS[preset]
-    cfg = replace(lc.loop, seed=seed)
-    out = Path(out or f'runs/learn-{preset}-s{seed}')
-    t0 = time.perf_counter()
-    loop = Loop(out / 'codeit', cfg, resume=(out / 'codeit' / 'run.db').exists(), progress=progress).prepare()
-    st = loop.store
-    fit = st.meta('fit')
-    if fit is None:
-        ids = sorted(dev_split()['train'])
-        random.Random(seed).shuffle(ids)
-        train = arc1('training')
-        fit = policy_fit(loop, [train[t] for t in ids[:lc.fit_tasks]], lc.fit_samples, seed)
-        with st.transaction(): st.set_meta('fit', fit)
-    loop.run()
-    return {'preset': preset, 'seed': seed, **compare_arms(loop, out, progress), 'fit': fit['fit'], 'fit_detail': fit,
-            'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
-
-def compare_arms(loop: Loop,             # a CodeIt run in `dev` mode (its completed iterations are compared)
-                 out: Path,              # where the mutation-only arm and the curve files go
-                 progress: bool = False  # progress bars
-                ) -> dict:
-    "The CodeIt run's figures beside mutation alone at the same number of programs; writes curve.csv and curve.png."
-    st, cfg = loop.store, loop.cfg
-    seed_programs = len({e.program for e in st.buffer() if e.origin == 'mutation'})
-    curve = _codeit_curve(st, seed_programs, len(st.solved_tasks(origins=('mutation',))))
-    total = curve[-1][0]
-    arm = out / f'mutation_only-{total}'
-    progs = mutation_programs(cfg, total)
-    evaluate_programs(sorted(progs, key=lambda p: (p[1], p[0])), arm, loop.split, cfg.workers, progress=progress, tasks=list(loop.tasks))
-    mcands = {}
-    for c in baseline_candidates(arm, loop.search): mcands.setdefault(c.task_id, []).append(c)
-    mcurve = mutation_curve(mcands, loop.tasks, [p for p, _, _ in curve])
-    mutation_solved, policy_solved, cumulative = pass_at_k(mcands, loop.tasks), st.solved_tasks(origins=('policy',)), st.solved_tasks()
-    own = {(r['task_id'], r['program']) for r in st.query('SELECT task_id, program FROM samples')}  # each sample on its own task
-    policy_own = pass_at_k({t: [c for c in cs if c.origin == 'policy' and (t, c.program) in own] for t, cs in st.candidates().items()},
-                           loop.tasks)
-    rows = [{'programs': p, 'codeit_cumulative': c, 'codeit_policy_iteration': pi, 'mutation_only': m}
-            for (p, c, pi), m in zip(curve, mcurve)]
-    _write_curve(rows, out)
-    return {'tasks': len(loop.search), 'iterations': len(st.iterations()), 'programs': total, 'mutation_only': len(mutation_solved),
-            'policy_only': len(policy_solved), 'policy_own_task': len(policy_own), 'cumulative': len(cumulative), 'seed_mutants': curve[0][1],
-            'policy_unique': sorted(policy_solved - mutation_solved), 'cumulative_minus_mutation': len(cumulative) - len(mutation_solved),
-            'collapse': _collapse(st)}
 
 def _collapse(st: RunStore) -> list:
     "The collapse indicators of each iteration of a run."
@@ -168,6 +124,62 @@ def _write_curve(rows: list, out: Path):
     fig.tight_layout()
     fig.savefig(out / 'curve.png', dpi=120)
 
+# %% ../nbs/70_learning.ipynb #4e712e2b
+def bench_learn(preset: str = 'cpu',   # a `LEARN_PRESETS` name
+                seed: int = 0,         # the seed of both arms
+                out=None,              # run directory (default runs/learn-PRESET-sSEED); resumed if it exists
+                progress: bool = False # progress bars
+               ) -> dict:
+    """The learning benchmark: CodeIt beside mutation alone on the dev-val tasks, at equal programs; writes curve.csv
+    and curve.png."""
+    lc = LEARN_PRESETS[preset]
+    cfg = replace(lc.loop, seed=seed)
+    out = Path(out or f'runs/learn-{preset}-s{seed}')
+    t0 = time.perf_counter()
+    loop = Loop(out / 'codeit', cfg, resume=(out / 'codeit' / 'run.db').exists(), progress=progress).prepare()
+    st = loop.store
+    fit = st.meta('fit')
+    if fit is None:
+        ids = sorted(dev_split()['train'])
+        random.Random(seed).shuffle(ids)
+        train = arc1('training')
+        fit = policy_fit(loop, [train[t] for t in ids[:lc.fit_tasks]], lc.fit_samples, seed)
+        with st.transaction(): st.set_meta('fit', fit)
+    loop.run()
+    return {'preset': preset, 'seed': seed, **compare_arms(loop, out, progress), 'fit': fit['fit'], 'fit_detail': fit,
+            'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
+
+def compare_arms(loop: Loop,             # a CodeIt run in `dev` mode (its completed iterations are compared)
+                 out: Path,              # where the mutation-only arm and the curve files go
+                 progress: bool = False  # progress bars
+                ) -> dict:
+    "The CodeIt run's figures beside mutation alone at the same number of programs; writes curve.csv and curve.png."
+    st, cfg = loop.store, loop.cfg
+    seed_programs = len({e.program for e in st.buffer() if e.origin == 'mutation'})
+    curve = _codeit_curve(st, seed_programs, len(st.solved_tasks(origins=('mutation',))))
+    total = curve[-1][0]
+    arm = out / f'mutation_only-{total}'
+    progs = mutation_programs(cfg, total)
+    evaluate_programs(sorted(progs, key=lambda p: (p[1], p[0])), arm, loop.split, cfg.workers, progress=progress,
+                      tasks=list(loop.tasks))
+    mcands = {}
+    for c in baseline_candidates(arm, loop.search): mcands.setdefault(c.task_id, []).append(c)
+    mcurve = mutation_curve(mcands, loop.tasks, [p for p, _, _ in curve])
+    mutation_solved = pass_at_k(mcands, loop.tasks)
+    policy_solved, cumulative = st.solved_tasks(origins=('policy',)), st.solved_tasks()
+    # each sample on its own task
+    own = {(r['task_id'], r['program']) for r in st.query('SELECT task_id, program FROM samples')}
+    policy_own = pass_at_k({t: [c for c in cs if c.origin == 'policy' and (t, c.program) in own]
+                            for t, cs in st.candidates().items()}, loop.tasks)
+    rows = [{'programs': p, 'codeit_cumulative': c, 'codeit_policy_iteration': pi, 'mutation_only': m}
+            for (p, c, pi), m in zip(curve, mcurve)]
+    _write_curve(rows, out)
+    return {'tasks': len(loop.search), 'iterations': len(st.iterations()), 'programs': total,
+            'mutation_only': len(mutation_solved), 'policy_only': len(policy_solved),
+            'policy_own_task': len(policy_own), 'cumulative': len(cumulative), 'seed_mutants': curve[0][1],
+            'policy_unique': sorted(policy_solved - mutation_solved),
+            'cumulative_minus_mutation': len(cumulative) - len(mutation_solved), 'collapse': _collapse(st)}
+
 # %% ../nbs/70_learning.ipynb #b85cf928
 from .ra3 import RA3Config
 from .loop import fork_run, stored_config
@@ -188,25 +200,30 @@ RA3_PRESETS = {
                     RA3Config(k=32, c=1.0, rounds=3, group=8, estep_epochs=2.0, mstep_epochs=8.0, batch_programs=32)),
 }
 
-# %% ../nbs/70_learning.ipynb #f8725183
+# %% ../nbs/70_learning.ipynb #1d49edd9
 def _midtrain_compute(loop: Loop) -> float:
     "Token passes of a run's committed mid-training steps."
     return sum(loop.store.meta(s)['compute'] for s in loop.midtrain_steps() if loop.store.done(-1, s))
 
 def _epoch_compute(loop: Loop) -> int:
     "Token passes of one next-token pass over the mid-training programs (forward and backward: 3 per token)."
-    ds = tokenize_examples([e.example(loop.pcfg.enc_len, loop.n_demos) for e in loop._experts()], loop.tok, loop.pcfg.enc_len, loop.pcfg.dec_len)
+    examples = [e.example(loop.pcfg.enc_len, loop.n_demos) for e in loop._experts()]
+    ds = tokenize_examples(examples, loop.tok, loop.pcfg.enc_len, loop.pcfg.dec_len)
     return 3 * sum(len(a) + len(b) for a, b in zip(ds['input_ids'], ds['labels']))
 
 def _arm_figures(loop: Loop) -> dict:
     "C2, C3 and C4 of one arm's run, and its cumulative score per iteration."
     st, its, drawn = loop.store, loop.store.iterations(), len(loop.search) * loop.cfg.samples_per_task
-    first = st.query('SELECT count(*) AS n, sum(error IS NULL) AS ran, sum(demo_acc > 0) AS demo FROM samples WHERE iteration=0')[0]
+    first = st.query('SELECT count(*) AS n, sum(error IS NULL) AS ran, sum(demo_acc > 0) AS demo FROM samples '
+                     'WHERE iteration=0')[0]
     last = st.meta(loop.midtrain_steps()[-1]) if loop.midtrain_steps() else None
     programs = [sum(r['valid_samples'] for r in its[:i + 1]) for i in range(len(its))]
-    out = {'cumulative': [r['solved_cumulative'] for r in its], 'programs': programs, 'policy_per_iteration': [r['solved_policy'] for r in its],
-           'final_cumulative': its[-1]['solved_cumulative'] if its else 0, 'policy_only': len(st.solved_tasks(origins=('policy',))),
-           'it0_run': (first['ran'] or 0) / drawn, 'it0_demo': (first['demo'] or 0) / drawn, 'it0_policy_only': its[0]['solved_policy'] if its else 0,
+    out = {'cumulative': [r['solved_cumulative'] for r in its], 'programs': programs,
+           'policy_per_iteration': [r['solved_policy'] for r in its],
+           'final_cumulative': its[-1]['solved_cumulative'] if its else 0,
+           'policy_only': len(st.solved_tasks(origins=('policy',))),
+           'it0_run': (first['ran'] or 0) / drawn, 'it0_demo': (first['demo'] or 0) / drawn,
+           'it0_policy_only': its[0]['solved_policy'] if its else 0,
            'midtrain_compute': _midtrain_compute(loop),
            'midtrain_seconds': sum(st.step_seconds(-1, s) or 0 for s in loop.midtrain_steps()),
            'seconds': sum((r['train_seconds'] or 0) + (r['sample_seconds'] or 0) for r in its)}
@@ -221,11 +238,45 @@ def _reached(arm: dict, target: int) -> dict:
         if c >= target: return {'iteration': i, 'programs': p}
     return {'iteration': None, 'programs': None}
 
-# %% ../nbs/70_learning.ipynb #2e3aff35
+# %% ../nbs/70_learning.ipynb #23fc0ac1
+def _t95(n: int) -> float:
+    "The two-sided 95 % Student t quantile for `n - 1` degrees of freedom."
+    return {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}.get(n, 1.96)
+
+def arm_summary(results: list,   # one experiment's results, one per seed (each with `arms`: name -> figures)
+                reference: str,  # the arm every other is compared with, seed by seed
+                keys: tuple      # the figures summarised
+               ) -> dict:
+    """Per arm and figure, over seeds: `mean`, `min`, `max`, and the paired difference from `reference` (`minus_ref`)
+    with its 95 % interval."""
+    out = {}
+    for arm in results[0]['arms']:
+        rows = [r['arms'][arm] for r in results if arm in r['arms']]
+        out[arm] = {'seeds': len(rows)}
+        for k in keys:
+            v = [x[k] for x in rows]
+            d = [r['arms'][arm][k] - r['arms'][reference][k] for r in results if arm in r['arms']]
+            m = sum(d) / len(d)
+            sd = (sum((x - m) ** 2 for x in d) / (len(d) - 1)) ** 0.5 if len(d) > 1 else float('nan')
+            half = _t95(len(d)) * sd / len(d) ** 0.5
+            out[arm][k] = {'mean': sum(v) / len(v), 'min': min(v), 'max': max(v), 'minus_ref': m,
+                           'ci95': [m - half, m + half]}
+    return out
+
+def ra3_summary(results: list) -> dict:
+    "`arm_summary` of the RA3 experiment against NTP, with C1: on how many seeds each arm reached NTP's final score."
+    out = arm_summary(results, 'ntp',
+                      ('final_cumulative', 'policy_only', 'it0_run', 'it0_demo', 'it0_policy_only', 'midtrain_compute'))
+    for arm, v in out.items():
+        v['c1_reached'] = sum(r['arms'][arm]['c1_reach_ntp_final']['iteration'] is not None
+                              for r in results if arm in r['arms'])
+    return out
+
+# %% ../nbs/70_learning.ipynb #09c48110
 def bench_ra3(preset: str = 'cpu',  # an `RA3_PRESETS` name
               seed: int = 0,        # the seed of every arm
-              out=None,             # directory of the arms (default runs/ra3-PRESET-sSEED); finished arms are read, not rerun
-              base=None,            # a prepared run to fork from (default OUT/base, prepared here); it must match the preset's pretraining
+              out=None,             # the arms' directory (default runs/ra3-PRESET-sSEED); finished arms are read back
+              base=None,            # a prepared run to fork (default OUT/base, made here): the preset's pretraining
               c_values=(),          # more RA3 arms at these switch penalties
               progress: bool = False # progress bars
              ) -> dict:
@@ -247,8 +298,9 @@ def bench_ra3(preset: str = 'cpu',  # an `RA3_PRESETS` name
     for l in loops.values(): l.close()
     target = figs['ntp']['final_cumulative']
     for f in figs.values(): f['c1_reach_ntp_final'] = _reached(f, target)
-    res = {'preset': preset, 'seed': seed, 'tasks': len(loops['ntp'].search), 'ntp_midtrain_epochs': loops['ntp'].cfg.midtrain_epochs,
-           'arms': figs, 'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
+    res = {'preset': preset, 'seed': seed, 'tasks': len(loops['ntp'].search),
+           'ntp_midtrain_epochs': loops['ntp'].cfg.midtrain_epochs, 'arms': figs,
+           'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
     (out / 'result.json').write_text(json.dumps(res, indent=1))
     return res
 
@@ -266,39 +318,11 @@ def _run_arm(base: Path, out: Path, cfg: LoopConfig, progress: bool) -> Loop:
     loop.run()
     return loop
 
-# %% ../nbs/70_learning.ipynb #cbb20f36
-def _t95(n: int) -> float:
-    "The two-sided 95 % Student t quantile for `n - 1` degrees of freedom."
-    return {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}.get(n, 1.96)
-
-def arm_summary(results: list,   # one experiment's results, one per seed (each with `arms`: name -> figures)
-                reference: str,  # the arm every other is compared with, seed by seed
-                keys: tuple      # the figures summarised
-               ) -> dict:
-    "Per arm and figure, over seeds: `mean`, `min`, `max`, and the paired difference from `reference` (`minus_ref`) with its 95 % interval."
-    out = {}
-    for arm in results[0]['arms']:
-        rows = [r['arms'][arm] for r in results if arm in r['arms']]
-        out[arm] = {'seeds': len(rows)}
-        for k in keys:
-            v = [x[k] for x in rows]
-            d = [r['arms'][arm][k] - r['arms'][reference][k] for r in results if arm in r['arms']]
-            m = sum(d) / len(d)
-            sd = (sum((x - m) ** 2 for x in d) / (len(d) - 1)) ** 0.5 if len(d) > 1 else float('nan')
-            half = _t95(len(d)) * sd / len(d) ** 0.5
-            out[arm][k] = {'mean': sum(v) / len(v), 'min': min(v), 'max': max(v), 'minus_ref': m, 'ci95': [m - half, m + half]}
-    return out
-
-def ra3_summary(results: list) -> dict:
-    "`arm_summary` of the RA3 experiment against NTP, with C1: on how many seeds each arm reached NTP's final score."
-    out = arm_summary(results, 'ntp', ('final_cumulative', 'policy_only', 'it0_run', 'it0_demo', 'it0_policy_only', 'midtrain_compute'))
-    for arm, v in out.items(): v['c1_reached'] = sum(r['arms'][arm]['c1_reach_ntp_final']['iteration'] is not None for r in results if arm in r['arms'])
-    return out
-
-# %% ../nbs/70_learning.ipynb #dba6ee15
+# %% ../nbs/70_learning.ipynb #0677bd72
 from .replay import Priority
 
-PRIORITY_ARMS = {'accuracy': Priority(), 'distance': Priority(distance=4.0), 'length': Priority(length=0.2), 'uniform': Priority(uniform=True)}
+PRIORITY_ARMS = {'accuracy': Priority(), 'distance': Priority(distance=4.0), 'length': Priority(length=0.2),
+                 'uniform': Priority(uniform=True)}
 
 PRIORITY_PRESETS = {
     'micro': replace(LEARN_PRESETS['micro'].loop, iterations=2),
@@ -306,11 +330,11 @@ PRIORITY_PRESETS = {
     'gpu': replace(LEARN_PRESETS['gpu'].loop, iterations=10),
 }
 
-# %% ../nbs/70_learning.ipynb #2125d6ad
+# %% ../nbs/70_learning.ipynb #404fd2e8
 def bench_priority(preset: str = 'cpu',       # a `PRIORITY_PRESETS` name
                    seed: int = 0,             # the seed of every arm
-                   out=None,                  # directory of the arms (default runs/priority-PRESET-sSEED); finished arms are read, not rerun
-                   base=None,                 # a prepared run to fork from (default OUT/base, prepared here); it must match the preset's pretraining
+                   out=None,                  # the arms' directory (default runs/priority-PRESET-sSEED); finished: read
+                   base=None,                 # a prepared run to fork (default OUT/base, made here), same pretraining
                    arms=tuple(PRIORITY_ARMS), # names of `PRIORITY_ARMS` to run
                    progress: bool = False     # progress bars
                   ) -> dict:
@@ -323,9 +347,11 @@ def bench_priority(preset: str = 'cpu',       # a `PRIORITY_PRESETS` name
     figs = {}
     for name in arms:
         loop = _run_arm(base, out / name, replace(cfg, priority=PRIORITY_ARMS[name]), progress)
-        figs[name] = {**_arm_figures(loop), 'collapse': _collapse(loop.store), 'draw': loop.buffer.draw_profile(len(loop.store.iterations()))}
+        draw = loop.buffer.draw_profile(len(loop.store.iterations()))
+        figs[name] = {**_arm_figures(loop), 'collapse': _collapse(loop.store), 'draw': draw}
         loop.close()
-    res = {'preset': preset, 'seed': seed, 'tasks': len(loop.search), 'arms': figs, 'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
+    res = {'preset': preset, 'seed': seed, 'tasks': len(loop.search), 'arms': figs,
+           'seconds': round(time.perf_counter() - t0, 1), 'run_dir': str(out)}
     (out / 'result.json').write_text(json.dumps(res, indent=1))
     return res
 

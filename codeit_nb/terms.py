@@ -26,7 +26,7 @@ def type_key(t, s=None) -> str:
         return go(t[0]) + ('[' + ','.join(go(a) for a in t[1:]) + ']' if len(t) > 1 else '')
     return go(t)
 
-# %% ../nbs/08_terms.ipynb #1a3e0284
+# %% ../nbs/08_terms.ipynb #925188f8
 class TermIndex:
     "Constants, primitives-as-values and calls that fit an expected type, cached by type key."
     def __init__(self, exclude=()):
@@ -43,7 +43,8 @@ class TermIndex:
         "Names of constants whose type unifies with `t`."
         k = type_key(t, s)
         if k not in self._consts:
-            self._consts[k] = [n for ct, ns in self.consts_by_type.items() if unify(t, ct, s or {}) is not None for n in ns]
+            self._consts[k] = [n for ct, ns in self.consts_by_type.items() if unify(t, ct, s or {}) is not None
+                               for n in ns]
         return self._consts[k]
 
     def values(self, t, s=None) -> list:
@@ -52,7 +53,8 @@ class TermIndex:
         if isinstance(t, TVar) or t[0] != 'Fn': return []
         k = type_key(t)
         if k not in self._values:
-            self._values[k] = [n for n in self.by_arity.get(len(t) - 2, []) if unify(t, fresh(self.prims[n].type)) is not None]
+            self._values[k] = [n for n in self.by_arity.get(len(t) - 2, [])
+                               if unify(t, fresh(self.prims[n].type)) is not None]
         return self._values[k]
 
     def calls(self, t, s=None) -> list:
@@ -88,7 +90,7 @@ def fitting(typed:Typed,              # the program
     vs = [n for n, vt in scope(typed, k) if unify(t, fresh(vt), s) is not None]
     return vs + ix.constants(t, s) + (ix.values(t, s) if values else [])
 
-# %% ../nbs/08_terms.ipynb #a8b9c34d
+# %% ../nbs/08_terms.ipynb #1e16746e
 def _is_var(n): return n == 'I' or (n[0] == 'x' and n[1:].isdigit())
 
 def random_call(typed:Typed,            # the program
@@ -100,7 +102,8 @@ def random_call(typed:Typed,            # the program
                 avoid=None,             # a primitive not to call (e.g. the one being replaced)
                 prefer_vars:float=0.0   # the chance of picking a variable for an argument when one fits
                ):
-    "A random `(fn, args)` of a primitive call at line `k` whose value can have type `t`, or None; `prefer_vars` is the chance of picking a variable when one fits."
+    """A random `(fn, args)` of a primitive call at line `k` whose value can have type `t`, or None; `prefer_vars` is
+    the chance of picking a variable when one fits."""
     ix = ix or term_index()
     cands = [n for n in ix.calls(t) if n != avoid]
     for _ in range(tries):
@@ -112,7 +115,8 @@ def random_call(typed:Typed,            # the program
             opts = fitting(typed, k, q, s, ix, values=not isinstance(walk(q, s), TVar))
             if not opts: break
             vs = [o for o in opts if _is_var(o)] if prefer_vars else ()
-            a = rng.choice(vs if vs and rng.random() < prefer_vars else opts); s2 = unify(q, name_type(a, dict(scope(typed, k))), s)
+            a = rng.choice(vs if vs and rng.random() < prefer_vars else opts)
+            s2 = unify(q, name_type(a, dict(scope(typed, k))), s)
             if s2 is None: break
             args.append(a); s = s2
         else: return name, tuple(args)

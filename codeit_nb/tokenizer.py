@@ -67,7 +67,7 @@ def encode_pairs(pairs,                 # `(input, output)` grid pairs
     "The encoder text of demonstration `pairs` (input, output grids)."
     return encode_task(Task('', '', tuple(Pair(i, o) for i, o in pairs), ()), max_len, n_demos)
 
-# %% ../nbs/13_tokenizer.ipynb #9bcf714a
+# %% ../nbs/13_tokenizer.ipynb #67d275d7
 def program_tokens(text: str) -> str:
     "The decoder text of a program: one token per name, `<nl>` after each line."
     return ' '.join(f"{ln.target} {ln.fn} {' '.join(ln.args)} <nl>".replace('  ', ' ') for ln in parse(text).lines)
@@ -81,7 +81,8 @@ def strip_latents(tokens: str) -> str:
     return ' '.join(t for t in tokens.split() if not is_latent(t))
 
 def tokens_program(tokens: str) -> str:
-    "The program text of decoder tokens (the inverse of `program_tokens`; latent tokens are dropped); raises `ProgramError` if malformed."
+    """The program text of decoder tokens (the inverse of `program_tokens`; latent tokens are dropped); raises
+    `ProgramError` if malformed."""
     lines = []
     for chunk in strip_latents(tokens).replace('</s>', ' ').replace('<pad>', ' ').split('<nl>'):
         w = chunk.split()
@@ -139,14 +140,15 @@ def build_tokenizer(latents: int = 0 # latent tokens `<z0>`… (RA3 mid-training
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token='<pad>', eos_token='</s>', unk_token='<unk>',
                                    model_max_length=4096)
 
-# %% ../nbs/13_tokenizer.ipynb #09ec9e9c
+# %% ../nbs/13_tokenizer.ipynb #50c23f28
 def latent_count(tokenizer) -> int:
     "How many latent tokens `tokenizer` has."
     return sum(is_latent(t) for t in tokenizer.get_vocab())
 
 def word_level(tokenizer) -> bool:
-    "Whether `tokenizer` has a token per word (the DSL's kind, one per name), rather than spelling words in subword pieces."
-    return type(getattr(getattr(tokenizer, 'backend_tokenizer', None), 'model', None)).__name__ in ('WordLevel', 'NoneType')
+    "Whether `tokenizer` has a token per word (the DSL's kind, one per name), rather than spelling words in subwords."
+    model = getattr(getattr(tokenizer, 'backend_tokenizer', None), 'model', None)
+    return type(model).__name__ in ('WordLevel', 'NoneType')
 
 # %% ../nbs/13_tokenizer.ipynb #c095c0aa
 def length_stats(tasks) -> dict:
