@@ -61,7 +61,7 @@ def cycle_color(p, colours):
     n = len(colours)
     return frozenset((colours[k % n], ix) for k, ix in enumerate(sorted(_indices(p))))
 
-# %% ../nbs/03e_dsl_structure.ipynb #a9277e1f
+# %% ../nbs/03e_dsl_structure.ipynb #c7bd44ab
 def _form(p):
     "The positions of patch `p` moved so its bounding box starts at the origin."
     ix = _indices(p)
@@ -72,6 +72,7 @@ def _form(p):
 @prim('(p:patch, p2:patch) -> Bool', family='properties')
 def same_shape(a, b):
     "Whether two patches have the same positions once moved to the origin."
+    charge(len(a) + len(b))
     return len(a) == len(b) and _form(a) == _form(b)
 
 @prim('(Set[Obj], Set[Obj]) -> Set[Obj]', family='objects')
