@@ -7,6 +7,7 @@ from __future__ import annotations
 from .dsl_registry import PRIMITIVES, CONSTANTS, Primitive
 from . import dsl_core, dsl_grids, dsl_transforms  # each registers its primitives and constants as imported
 from . import dsl_spatial  # flood fill, rays, falling objects, paths
+from . import dsl_structure  # panels, sequences, shape classes, counts
 
 _all_ = ['PRIMITIVES', 'CONSTANTS', 'Primitive']
 

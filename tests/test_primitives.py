@@ -9,7 +9,8 @@ NBS = Path(__file__).parent.parent / 'nbs'
 
 def _example_code():
     code = []
-    for nb in ('03a_dsl_core.ipynb', '03b_dsl_grids.ipynb', '03b_dsl_transforms.ipynb', '03d_dsl_spatial.ipynb'):
+    for nb in ('03a_dsl_core.ipynb', '03b_dsl_grids.ipynb', '03b_dsl_transforms.ipynb', '03d_dsl_spatial.ipynb',
+               '03e_dsl_structure.ipynb'):
         for c in json.loads((NBS / nb).read_text())['cells']:
             src = ''.join(c['source'])
             if c['cell_type'] == 'code' and '#| export' not in src: code.append(src)

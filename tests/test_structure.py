@@ -15,7 +15,8 @@ PKG = ROOT / 'codeit_nb'
 LAYERS = [
     ('data', {'data'}),
     ('pictures', {'grids'}),
-    ('dsl', {'dsl_types', 'dsl_registry', 'dsl_core', 'dsl_grids', 'dsl_transforms', 'dsl_spatial', 'dsl'}),
+    ('dsl', {'dsl_types', 'dsl_registry', 'dsl_core', 'dsl_grids', 'dsl_transforms', 'dsl_spatial', 'dsl_structure',
+             'dsl'}),
     ('programs', {'program', 'terms', 'interpreter'}),
     ('execution', {'ray_pool', 'executors', 'batch'}),
     ('search', {'solvers', 'mutation', 'scoring', 'sampler', 'baseline'}),

@@ -1,0 +1,8 @@
+x1 = panel_patches(I)
+x2 = first(x1)
+x3 = subgrid(x2, I)
+x4 = panels(x3)
+x5 = apply(leastcolor, x4)
+x6 = panel_shape(x3)
+x7 = vj(x6)
+O = reshape(x5, x7)

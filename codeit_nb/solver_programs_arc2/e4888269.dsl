@@ -1,0 +1,5 @@
+x1 = objects(I, FALSE, FALSE, TRUE)
+x2 = argmax(x1, numcolors)
+x3 = subgrid(x2, I)
+x4 = substitute(I, x3)
+O = paint(x4, x2)
