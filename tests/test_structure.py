@@ -157,3 +157,10 @@ def test_each_exported_cell_is_followed_by_an_example():
     alone = [f'{nb} code cell {k}' for nb, k, c, nxt in _exported_cells()
              if not _only_imports(c) and (nxt is None or _is_export(nxt))]
     assert not alone, f'{len(alone)} exported cells not followed by an example or check: {alone}'
+
+
+def test_index_shows_every_module():
+    "The layer table in index.ipynb (the docs site's front page) names every module of the package."
+    text = ''.join(''.join(c['source']) for c in _cells(ROOT / 'nbs' / 'index.ipynb') if c['cell_type'] == 'markdown')
+    missing = sorted(m for m in _modules() if f'`{m}`' not in text)
+    assert not missing, f'modules missing from the layer table in nbs/index.ipynb: {missing}'
