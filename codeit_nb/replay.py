@@ -37,7 +37,7 @@ class Experience:
         "The training example: (encoder text of the relabelled demonstrations, program tokens)."
         return encode_pairs(list(zip(self.inputs, self.outputs)), enc_len, n_demos), program_tokens(self.program)
 
-# %% ../nbs/17_replay.ipynb #6f222a4e
+# %% ../nbs/17_replay.ipynb #65b0b335
 def cell_similarity(a, b) -> float:
     "Fraction of equal cells of two grids of the same shape; 0 if their shapes differ."
     if len(a) != len(b) or len(a[0]) != len(b[0]): return 0.0
@@ -55,9 +55,10 @@ def relabel(task: Task,               # the task the sample ran on
     acc = sum(o == p.output for o, p in zip(outputs, task.train)) / len(task.train)
     if require_all and acc < 1: return None  # ablation A2: no relabelling, keep only real solutions
     sim = sum(cell_similarity(o, p.output) for o, p in zip(outputs, task.train)) / len(task.train)
-    return Experience(sample.program, task.id, origin, iteration, tuple(p.input for p in task.train), tuple(outputs), acc, sim)
+    inputs = tuple(p.input for p in task.train)
+    return Experience(sample.program, task.id, origin, iteration, inputs, tuple(outputs), acc, sim)
 
-# %% ../nbs/17_replay.ipynb #4b120536
+# %% ../nbs/17_replay.ipynb #e6eddf56
 @dataclass(frozen=True)
 class Priority:
     "How the priority (draw weight) of a policy experience is computed from its demonstration accuracy and other terms."
@@ -65,16 +66,17 @@ class Priority:
     uniform: bool = False  # ablation A3: every policy experience has the same priority
     length: float = 0.0  # optional: weight *= exp(-length * lines), favouring short programs
     age: float = 0.0  # optional: weight *= exp(-age * (now - iteration)), favouring recent entries
-    distance: float = 0.0  # optional: weight *= exp(-distance * (1 - similarity)), favouring outputs close to the targets
+    distance: float = 0.0  # optional: weight *= exp(-distance * (1 - similarity)), favouring outputs near the targets
 
     def validate(self, prefix: str = 'priority.'):
         "`self`, or a `ValueError` naming the first setting outside its range (`floor` > 0: every entry can be drawn)."
         return check_settings(self, prefix, floor=between(0, 1e6, float, open_lo=True), uniform=flag,
-                              length=between(0, 1e6, float), age=between(0, 1e6, float), distance=between(0, 1e6, float))
+                              length=between(0, 1e6, float), age=between(0, 1e6, float),
+                              distance=between(0, 1e6, float))
 
 @dataclass(frozen=True)
 class BufferRules:
-    "Which relabelled policy experiences the buffer refuses, and how a draw is split between the pools (against collapse)."
+    "Which relabelled policy experiences the buffer refuses, and how a draw is split between the pools (anti-collapse)."
     drop_identity: bool = True  # refuse a policy experience whose outputs are its inputs, unchanged (as mutants are)
     drop_same_behaviour: bool = True  # refuse one whose outputs equal those of an experience of the same parent there
     cap_policy_draw: bool = True  # draw at most as many policy experiences as the policy pool holds; the rest: mutated
@@ -83,11 +85,12 @@ class BufferRules:
         "`self`, or a `ValueError` naming the first setting that is not true or false."
         return check_settings(self, prefix, drop_identity=flag, drop_same_behaviour=flag, cap_policy_draw=flag)
 
-# %% ../nbs/17_replay.ipynb #f33ebba0
+# %% ../nbs/17_replay.ipynb #5e920cbb
 class ReplayBuffer:
     "Two pools of experiences, deduplicated by (parent, program), drawn uniformly (mutated) or by priority (policy)."
     def __init__(self, prio: Priority = Priority(), rules: BufferRules = BufferRules()):
-        self.prio, self.rules, self.pools, self.keys, self.behaviours = prio, rules, {'mutated': [], 'policy': []}, set(), set()
+        self.prio, self.rules, self.pools = prio, rules, {'mutated': [], 'policy': []}
+        self.keys, self.behaviours = set(), set()
 
     def refuses(self, e: Experience) -> str | None:
         "Why the buffer refuses policy experience `e` under its rules ('identity', 'same behaviour'), or None."
@@ -96,7 +99,7 @@ class ReplayBuffer:
         return None
 
     def add(self, e: Experience) -> bool:
-        "Add `e` to its pool unless its (parent, program) is already there or (a policy experience) the rules refuse it."
+        "Add `e` to its pool unless its (parent, program) is already there or the rules refuse it (policy experiences)."
         k = (e.parent, e.program)
         if k in self.keys or (e.origin == 'policy' and self.refuses(e)): return False
         self.keys.add(k)
@@ -114,10 +117,10 @@ class ReplayBuffer:
     def __len__(self): return len(self.keys)
     def sizes(self) -> dict: return {k: len(v) for k, v in self.pools.items()}
 
-# %% ../nbs/17_replay.ipynb #69080f34
+# %% ../nbs/17_replay.ipynb #9cbb914d
 @patch
 def split(self: ReplayBuffer, n_policy: int, n_mutated: int) -> tuple:
-    "How many experiences a draw takes from each pool: a small policy pool is not replayed many times over (`cap_policy_draw`)."
+    "How many experiences a draw takes from each pool: a small policy pool is not replayed often (`cap_policy_draw`)."
     if not self.rules.cap_policy_draw: return n_policy, n_mutated
     held = len(self.pools['policy'])
     return min(n_policy, held), n_mutated + max(0, n_policy - held)
@@ -151,7 +154,7 @@ def draw(self: ReplayBuffer,
         out += [es[i] for i in idx]
     return out
 
-# %% ../nbs/17_replay.ipynb #ad2bab89
+# %% ../nbs/17_replay.ipynb #9ea0ecbe
 @patch
 def draw_profile(self: ReplayBuffer, now: int = 0) -> dict:
     "What the priority does to a draw from the policy pool: size, effective size, similarity and lines, drawn vs pool."
@@ -160,11 +163,13 @@ def draw_profile(self: ReplayBuffer, now: int = 0) -> dict:
     w = self.priorities(now)
     p, sim, lines = w / w.sum(), np.array([e.similarity for e in es]), np.array([e.lines for e in es])
     return {'pool': len(es), 'ess': round(float(1 / (p ** 2).sum()), 1), 'drawn_similarity': round(float(p @ sim), 4),
-            'pool_similarity': round(float(sim.mean()), 4), 'drawn_lines': round(float(p @ lines), 2), 'pool_lines': round(float(lines.mean()), 2)}
+            'pool_similarity': round(float(sim.mean()), 4), 'drawn_lines': round(float(p @ lines), 2),
+            'pool_lines': round(float(lines.mean()), 2)}
 
-# %% ../nbs/17_replay.ipynb #024c678c
+# %% ../nbs/17_replay.ipynb #a63bb66b
 @patch(cls_method=True)
-def from_entries(cls: ReplayBuffer, experiences, prio: Priority = Priority(), rules: BufferRules = BufferRules()) -> ReplayBuffer:
+def from_entries(cls: ReplayBuffer, experiences, prio: Priority = Priority(),
+                 rules: BufferRules = BufferRules()) -> ReplayBuffer:
     "A buffer holding `experiences` (entries a buffer accepted once, e.g. read back from a run store) as they are."
     b = cls(prio, rules)
     for e in experiences:
@@ -174,7 +179,7 @@ def from_entries(cls: ReplayBuffer, experiences, prio: Priority = Priority(), ru
 
 @patch
 def expected_draws(self: ReplayBuffer, n_policy: int, n_mutated: int, now: int = 0) -> list:
-    "`[(experience, expected times drawn)]` of a draw of `n_policy` + `n_mutated` (split as `draw` splits them), pool by pool."
+    "`[(experience, expected times drawn)]` of a draw of `n_policy` + `n_mutated` (split as `draw` splits them)."
     n_policy, n_mutated = self.split(n_policy, n_mutated)
     pol, mut = self.pools['policy'], self.pools['mutated']
     w = self.priorities(now) if pol else np.zeros(0)

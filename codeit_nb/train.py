@@ -16,7 +16,7 @@ from .settings import between, one_of, check_settings
 __all__ = ['SYNTHETIC', 'TrainConfig', 'device_default', 'tokenize_examples', 'prompt_ids', 'length_batches', 'collate',
            'progress_bar', 'Trainer', 'process_group', 'synthetic_examples', 'greedy_accuracy']
 
-# %% ../nbs/15_train.ipynb #b7c323ff
+# %% ../nbs/15_train.ipynb #7931993b
 @dataclass(frozen=True)
 class TrainConfig:
     "Optimisation settings."
@@ -34,33 +34,37 @@ class TrainConfig:
         "`self`, or a `ValueError` naming the first setting outside its range (the rules of the settings chapter)."
         return check_settings(self, prefix, lr=between(0, 10, float, open_lo=True), weight_decay=between(0, 10, float),
                               batch_size=between(1, 65536), grad_accum=between(1, 65536),
-                              clip=between(0, 1e9, float, open_lo=True), warmup=between(0, 10**9), bucket=between(1, 10**6),
+                              clip=between(0, 1e9, float, open_lo=True), warmup=between(0, 10**9),
+                              bucket=between(1, 10**6),
                               schedule=one_of('cosine', 'constant'), min_lr=between(0, 1, float))
 
 def device_default() -> str:
     "'cuda' when a GPU is visible, else 'cpu'."
     return 'cuda' if torch.cuda.is_available() else 'cpu'
 
-# %% ../nbs/15_train.ipynb #cd1073b2
+# %% ../nbs/15_train.ipynb #5e612851
 def tokenize_examples(examples,    # `(encoder text, decoder text)` pairs
                       tokenizer,   # the policy's tokenizer
                       enc_len:int, # encoder tokens kept (longer texts are cut)
                       dec_len:int, # decoder tokens kept
-                      causal:bool=False # for a decoder-only policy: one sequence, the prompt (not learnt) then the program
+                      causal:bool=False # for a decoder-only policy: one sequence, the prompt (not learnt), the program
                      ):
     "A `datasets.Dataset` with `input_ids` and `labels` for `(encoder text, decoder text)` pairs."
     from datasets import Dataset
-    dec = tokenizer([d for _, d in examples], truncation=True, max_length=dec_len - 1, add_special_tokens=False)['input_ids']
+    dec = tokenizer([d for _, d in examples], truncation=True, max_length=dec_len - 1,
+                    add_special_tokens=False)['input_ids']
     dec = [d + [tokenizer.eos_token_id] for d in dec]  # no <s>: as sampling writes
     if causal:
         enc = [prompt_ids(tokenizer, e, enc_len) for e, _ in examples]
-        return Dataset.from_dict({'input_ids': [e + d for e, d in zip(enc, dec)], 'labels': [[-100] * len(e) + d for e, d in zip(enc, dec)]})
+        return Dataset.from_dict({'input_ids': [e + d for e, d in zip(enc, dec)],
+                                  'labels': [[-100] * len(e) + d for e, d in zip(enc, dec)]})
     enc = tokenizer([e for e, _ in examples], truncation=True, max_length=enc_len)['input_ids']
     return Dataset.from_dict({'input_ids': enc, 'labels': dec})
 
 def prompt_ids(tokenizer, text: str, enc_len: int) -> list:
-    "A decoder-only policy's prompt: the demonstrations' tokens (at most `enc_len`), `</s>` last — the program follows it."
-    return tokenizer(text, truncation=True, max_length=enc_len - 1, add_special_tokens=False)['input_ids'] + [tokenizer.eos_token_id]
+    "A decoder-only policy's prompt: the demonstrations' tokens (at most `enc_len`), `</s>` last; the program follows."
+    ids = tokenizer(text, truncation=True, max_length=enc_len - 1, add_special_tokens=False)['input_ids']
+    return ids + [tokenizer.eos_token_id]
 
 def length_batches(ds,                # from `tokenize_examples`
                    batch_size:int,    # rows per micro-batch
@@ -86,7 +90,7 @@ def collate(rows,       # `{'input_ids', 'labels'}` rows of a `tokenize_examples
         m = max(map(len, seqs))
         return torch.tensor([s + [v] * (m - len(s)) for s in seqs], device=device)
     ids = pad([r['input_ids'] for r in rows], pad_id)
-    mask = pad([[1] * len(r['input_ids']) for r in rows], 0)  # by length: a tokenizer's pad may be its </s> (a causal prompt ends with one)
+    mask = pad([[1] * len(r['input_ids']) for r in rows], 0)  # by length: a pad may be its </s> (a causal prompt's end)
     return {'input_ids': ids, 'attention_mask': mask, 'labels': pad([r['labels'] for r in rows], -100)}
 
 # %% ../nbs/15_train.ipynb #6b420c73
@@ -99,7 +103,7 @@ def progress_bar(label:str,        # what is being waited on, e.g. 'train 3'; ''
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=label, unit=unit, leave=False, disable=not label or rank != 0)
 
-# %% ../nbs/15_train.ipynb #afa81acd
+# %% ../nbs/15_train.ipynb #d47a35e6
 class Trainer:
     "Owns the policy's optimizer and step count across calls to `train`."
     def __init__(self,
@@ -114,7 +118,8 @@ class Trainer:
         self.device = device or device_default()
         self.model.to(self.device)
         self.rank, self.world = process_group()
-        self.net = self.model if self.world == 1 else torch.nn.parallel.DistributedDataParallel(self.model)  # what the steps call
+        ddp = torch.nn.parallel.DistributedDataParallel
+        self.net = self.model if self.world == 1 else ddp(self.model)  # what the steps call
         self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.step, self.rng = 0, random.Random(seed)
         cuda = self.device.startswith('cuda')
@@ -130,46 +135,7 @@ class Trainer:
         if self.cfg.schedule == 'constant': return self.cfg.lr * warm
         return self.cfg.lr * warm * (self.cfg.min_lr + (1 - self.cfg.min_lr) * 0.5 * (1 + math.cos(math.pi * done)))
 
-    def train(self,
-              examples,          # `(encoder text, decoder text)` pairs
-              epochs:float=1.0,  # passes over `examples` (a fraction: part of one)
-              on_step=None,      # called as `on_step(step, loss)` after each optimizer step
-              progress:str=''    # a progress bar with this label (tqdm: a widget in notebooks); '' for none
-             ) -> dict:
-        "Train on `(encoder text, decoder text)` examples for `epochs`; returns mean loss, steps, tokens/s."
-        ds = tokenize_examples(examples, self.tok, self.pcfg.enc_len, self.pcfg.dec_len, causal=is_causal(self.model))
-        batches = length_batches(ds, self.cfg.batch_size, self.rng, self.cfg.bucket)
-        batches = (batches * math.ceil(epochs))[:max(1, round(len(batches) * epochs))]
-        n_steps = math.ceil(len(batches) / self.cfg.grad_accum)
-        self.model.train()
-        losses, tokens, t0, first = [], 0, time.perf_counter(), self.step
-        bar = progress_bar(progress, len(batches), 'batch', self.rank)
-        for i, b in enumerate(batches):
-            last = not (i + 1) % self.cfg.grad_accum or i == len(batches) - 1  # the micro-batch that ends a step
-            rows, weight = self._share([ds[j] for j in b])
-            batch = collate(rows, self.tok.pad_token_id, self.device)
-            with self._syncing(last), self.autocast():
-                loss = self.net(**batch).loss * weight / self.cfg.grad_accum
-            self.scaler.scale(loss).backward()
-            tokens += int((batch['labels'] != -100).sum()) + int(batch['attention_mask'].sum())
-            losses.append(self._mean(loss.detach()) * self.cfg.grad_accum)
-            bar.update(1)
-            if not last: continue  # accumulate
-            for g in self.opt.param_groups: g['lr'] = self.lr_at(self.step, (self.step - first) / max(1, n_steps - 1))
-            self.scaler.unscale_(self.opt)
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
-            self.scaler.step(self.opt)
-            self.scaler.update()
-            self.opt.zero_grad(set_to_none=True)
-            self.step += 1
-            if on_step: on_step(self.step, losses[-1])
-            bar.set_postfix(loss=f'{losses[-1]:.3f}', refresh=False)
-        bar.close()
-        dt = time.perf_counter() - t0
-        return {'loss': sum(losses) / max(1, len(losses)), 'micro_batches': len(batches), 'steps': self.step, 'tokens': tokens,
-                'tokens_per_s': tokens / dt if dt else 0.0, 'seconds': dt, 'lr_last': self.opt.param_groups[0]['lr']}
-
-# %% ../nbs/15_train.ipynb #ad7b75fb
+# %% ../nbs/15_train.ipynb #dfc81278
 def process_group() -> tuple:
     "`(rank, world size)` of torch's process group; `(0, 1)` when there is none."
     import torch.distributed as dist
@@ -177,7 +143,7 @@ def process_group() -> tuple:
 
 @patch
 def _share(self: Trainer, rows: list) -> tuple:
-    "This process's rows of a micro-batch, and their loss weight (their share of its label tokens, times the world size)."
+    "This process's rows of a micro-batch, and their loss weight (their share of its label tokens, x the world size)."
     if self.world == 1: return rows, 1.0
     mine = rows[self.rank::self.world]
     if not mine: return rows[:1], 0.0
@@ -201,6 +167,48 @@ def _mean(self: Trainer, loss: torch.Tensor) -> float:
     import torch.distributed as dist
     dist.all_reduce(loss)
     return loss.item() / self.world
+
+# %% ../nbs/15_train.ipynb #4ac0aab7
+@patch
+def train(self: Trainer,
+          examples,          # `(encoder text, decoder text)` pairs
+          epochs:float=1.0,  # passes over `examples` (a fraction: part of one)
+          on_step=None,      # called as `on_step(step, loss)` after each optimizer step
+          progress:str=''    # a progress bar with this label (tqdm: a widget in notebooks); '' for none
+         ) -> dict:
+    "Train on `(encoder text, decoder text)` examples for `epochs`; returns mean loss, steps, tokens/s."
+    ds = tokenize_examples(examples, self.tok, self.pcfg.enc_len, self.pcfg.dec_len, causal=is_causal(self.model))
+    batches = length_batches(ds, self.cfg.batch_size, self.rng, self.cfg.bucket)
+    batches = (batches * math.ceil(epochs))[:max(1, round(len(batches) * epochs))]
+    n_steps = math.ceil(len(batches) / self.cfg.grad_accum)
+    self.model.train()
+    losses, tokens, t0, first = [], 0, time.perf_counter(), self.step
+    bar = progress_bar(progress, len(batches), 'batch', self.rank)
+    for i, b in enumerate(batches):
+        last = not (i + 1) % self.cfg.grad_accum or i == len(batches) - 1  # the micro-batch that ends a step
+        rows, weight = self._share([ds[j] for j in b])
+        batch = collate(rows, self.tok.pad_token_id, self.device)
+        with self._syncing(last), self.autocast():
+            loss = self.net(**batch).loss * weight / self.cfg.grad_accum
+        self.scaler.scale(loss).backward()
+        tokens += int((batch['labels'] != -100).sum()) + int(batch['attention_mask'].sum())
+        losses.append(self._mean(loss.detach()) * self.cfg.grad_accum)
+        bar.update(1)
+        if not last: continue  # accumulate
+        for g in self.opt.param_groups: g['lr'] = self.lr_at(self.step, (self.step - first) / max(1, n_steps - 1))
+        self.scaler.unscale_(self.opt)
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        self.opt.zero_grad(set_to_none=True)
+        self.step += 1
+        if on_step: on_step(self.step, losses[-1])
+        bar.set_postfix(loss=f'{losses[-1]:.3f}', refresh=False)
+    bar.close()
+    dt = time.perf_counter() - t0
+    return {'loss': sum(losses) / max(1, len(losses)), 'micro_batches': len(batches), 'steps': self.step,
+            'tokens': tokens,
+            'tokens_per_s': tokens / dt if dt else 0.0, 'seconds': dt, 'lr_last': self.opt.param_groups[0]['lr']}
 
 # %% ../nbs/15_train.ipynb #1ba1fd0e
 SYNTHETIC = ('O = upscale(I, TWO)', 'O = upscale(I, THREE)', 'O = hconcat(I, I)', 'O = vconcat(I, I)',
