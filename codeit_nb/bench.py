@@ -125,7 +125,8 @@ def bench_policy(repeats: int = 3, # timed repetitions; the median is reported
     from codeit_nb.tokenizer import build_tokenizer, encode_task
     from codeit_nb.train import Trainer, TrainConfig, device_default
     from codeit_nb.sampling import sample_programs
-    from codeit_nb.loop import seed_experiences, LOOP_PRESETS
+    from codeit_nb.loop_seed import seed_experiences
+    from codeit_nb.loop_config import LOOP_PRESETS
     device = device or device_default(); pcfg = POLICY_PRESETS[preset]; tok = build_tokenizer()
     exps = seed_experiences(LOOP_PRESETS['micro'], sorted(arc1('training'))[:200])
     examples = [e.example(pcfg.enc_len) for e in exps][:256]
@@ -175,7 +176,7 @@ def _policy_name(p) -> str:
 
 def _check_iteration_args(preset: str, policy, scale: float, seed_scale: float, pretrain_epochs: float, micro_batch):
     "Raise a `ValueError` on settings `iteration_config` cannot use."
-    from codeit_nb.loop import LOOP_PRESETS
+    from codeit_nb.loop_config import LOOP_PRESETS
     from codeit_nb.policy import POLICY_PRESETS
     if preset not in LOOP_PRESETS: raise ValueError(f"unknown preset {preset!r} (presets: {', '.join(LOOP_PRESETS)})")
     if policy is not None and policy not in POLICY_PRESETS:
@@ -205,7 +206,8 @@ def iteration_config(
     micro_batch: int | None = None,     # examples per forward pass (default: the preset's batch, at most 4 on a CPU)
 ) -> tuple:
     "The one-iteration `LoopConfig` of `preset` at `scale`, and `{setting: [preset's, used]}` for each setting changed."
-    from codeit_nb.loop import LOOP_PRESETS, task_sets
+    from codeit_nb.loop_config import LOOP_PRESETS
+    from codeit_nb.loop_seed import task_sets
     from codeit_nb.policy import POLICY_PRESETS
     from codeit_nb.train import device_default
     from dataclasses import replace

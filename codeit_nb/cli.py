@@ -101,7 +101,7 @@ def bench_ray_cmd(args):
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_iteration_cmd(args):
     from codeit_nb.bench import ITERATION_SCALE, bench_iteration, format_iteration
-    from codeit_nb.loop import LOOP_PRESETS
+    from codeit_nb.loop_config import LOOP_PRESETS
     from codeit_nb.policy import POLICY_PRESETS
     if args.preset not in LOOP_PRESETS: raise CLIError(f"unknown preset {args.preset!r} (presets: "
                                                        f"{', '.join(LOOP_PRESETS)})")

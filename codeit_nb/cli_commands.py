@@ -216,7 +216,7 @@ def _overrides(groups) -> dict:
 
 def _loop_config(args, base=None):
     "The loop configuration of `--preset` (or `base`) with `--set` and `--ablation` applied."
-    from codeit_nb.loop import LOOP_PRESETS, ABLATIONS, config_with
+    from codeit_nb.loop_config import LOOP_PRESETS, ABLATIONS, config_with
     if args.preset is not None and args.preset not in LOOP_PRESETS:
         raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(LOOP_PRESETS)})")
     cfg = LOOP_PRESETS[args.preset] if args.preset is not None else base or LOOP_PRESETS['tiny']
@@ -234,7 +234,7 @@ def _plot(res: dict, out, default) -> str:
     ("Draw the results plot to `out` (default `default`); the line that says where it went, or why not (a run "
      "directory may be read-only).")
     from pathlib import Path
-    from codeit_nb.loop import plot_results
+    from codeit_nb.run_dir import plot_results
     path = Path(out or default)
     if out and path.suffix.lower() != '.png': raise CLIError(f"--out {path}: the plot is a PNG file (name it .png)")
     try: plot_results(res, path)
@@ -261,7 +261,8 @@ def run_cmd(args):
     from pathlib import Path
     import sqlite3
     from dataclasses import asdict
-    from codeit_nb.loop import Loop, results_table, format_results, stored_config, plan_run, writer_pid
+    from codeit_nb.loop import Loop
+    from codeit_nb.run_dir import results_table, format_results, stored_config, plan_run, writer_pid
     out = Path(args.out)
     pid = writer_pid(out)
     if pid is not None: raise CLIError(f"{out} is being written by pid {pid}")  # one writer per run directory
@@ -297,7 +298,7 @@ def run_cmd(args):
          arg('--json', action='store_true', help='print one JSON object'))
 def results_cmd(args):
     from pathlib import Path
-    from codeit_nb.loop import results_table, format_results
+    from codeit_nb.run_dir import results_table, format_results
     from codeit_nb.store import RunStore
     import sqlite3
     db = Path(args.dir) / 'run.db'
@@ -356,7 +357,8 @@ def export_cmd(args):
 def pretrain_cmd(args):
     from dataclasses import replace, asdict
     import sqlite3
-    from codeit_nb.loop import Loop, plan_run
+    from codeit_nb.loop import Loop
+    from codeit_nb.run_dir import plan_run
     args.ablation = None
     cfg = replace(_loop_config(args), iterations=0)
     try:

@@ -34,7 +34,8 @@ def pretrain_examples(source: str, # 'synthetic:N' (the training chapter's toy t
         from codeit_nb.train import synthetic_examples
         return synthetic_examples(int(arg))
     if kind == 'loop':
-        from codeit_nb.loop import LOOP_PRESETS, seed_experiences
+        from codeit_nb.loop_config import LOOP_PRESETS
+        from codeit_nb.loop_seed import seed_experiences
         from codeit_nb.data import arc1
         if arg not in LOOP_PRESETS:
             raise ValueError(f"--examples {source}: no loop preset {arg!r} (one of {', '.join(LOOP_PRESETS)})")

@@ -11,7 +11,9 @@ from .data import arc1
 from .solvers import load_solvers
 from .scoring import pass_at_k, pass2_score, ever_found, write_submission
 from .baseline import evaluate_programs, baseline_candidates
-from .loop import Loop, LoopConfig, LOOP_PRESETS, MICRO, config_with, mutant_experiences, task_sets
+from .loop import Loop
+from .loop_config import LoopConfig, LOOP_PRESETS, MICRO, config_with
+from .loop_seed import mutant_experiences, task_sets
 from .train import TrainConfig
 from .learning import write_rows
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from .policy import load_checkpoint
 from .replay import ReplayBuffer
 from .store import RunStore
-from .loop import results_table, config_from_dict, LoopConfig
+from .run_dir import results_table
+from .loop_config import config_from_dict, LoopConfig
 
 # %% auto #0
 __all__ = ['export_policy', 'export_data']

@@ -13,7 +13,9 @@ from .scoring import pass_at_k, run_on_task
 from .tokenizer import encode_task
 from .sampling import sample_programs
 from .baseline import evaluate_programs, baseline_candidates
-from .loop import Loop, LoopConfig, LOOP_PRESETS, MICRO, mutant_experiences
+from .loop import Loop
+from .loop_config import LoopConfig, LOOP_PRESETS, MICRO
+from .loop_seed import mutant_experiences
 from .train import TrainConfig
 from .store import RunStore
 
@@ -68,7 +70,7 @@ def mutation_programs(cfg: LoopConfig, # the loop configuration (seed, mode)
                      ) -> list:
     """`[(index, parent, program)]`: the first `programs` distinct mutants of the seed solvers (as many attempts as it
     takes)."""
-    from codeit_nb.loop import task_sets
+    from codeit_nb.loop_seed import task_sets
     seeds, _ = task_sets(cfg)
     solvers, train = load_solvers(), arc1('training')
     have = [t for t in seeds if t in solvers]
@@ -182,7 +184,7 @@ def compare_arms(loop: Loop,             # a CodeIt run in `dev` mode (its compl
 
 # %% ../nbs/70_learning.ipynb #b85cf928
 from .ra3 import RA3Config
-from .loop import fork_run, stored_config
+from .run_dir import fork_run, stored_config
 from .train import tokenize_examples
 
 @dataclass(frozen=True)

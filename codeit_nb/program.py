@@ -11,7 +11,7 @@ from .dsl import PRIMITIVES, CONSTANTS
 
 # %% auto #0
 __all__ = ['MAX_LINES', 'MAX_ARGS', 'MAX_TEXT', 'MAX_TYPE', 'Line', 'Program', 'ProgramError', 'parse', 'Typed', 'name_type',
-           'typecheck', 'check']
+           'typecheck', 'check', 'position', 'to_ops', 'from_ops', 'prune']
 
 # %% ../nbs/04_program.ipynb #a4bf6e31
 MAX_LINES, MAX_ARGS, MAX_TEXT, MAX_TYPE = 120, 4, 20_000, 200  # MAX_TYPE: terms in one line's type
@@ -38,7 +38,7 @@ class ProgramError(ValueError):
         where = f'line {line}' + (f', argument {arg}' if arg else '') + ': ' if line else ''
         super().__init__(where + msg)
 
-# %% ../nbs/04_program.ipynb #bdec306b
+# %% ../nbs/04_program.ipynb #96329a1a
 _LINE = re.compile(r'\s*(\w+)\s*=\s*(\w+)\s*\(([^()]*)\)\s*')
 _NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 
@@ -48,7 +48,7 @@ def _check_name(name, k, line_no, arg_no):
     if not _NAME.fullmatch(name): raise ProgramError('parse', f'bad name {name[:40]!r}', line_no, arg_no)
     if name == 'I' or name in CONSTANTS or name in PRIMITIVES: return
     if name[0] == 'x' and name[1:].isdigit() and name[1] != '0':
-        if len(name) <= 4 and int(name[1:]) < k: return  # at most 3 digits (MAX_LINES < 1000): `int` of 5,000 digits raises
+        if len(name) <= 4 and int(name[1:]) < k: return  # at most 3 digits (MAX_LINES < 1000): `int` of 5,000 raises
         raise ProgramError('parse', f'{name[:40]} is used before it is assigned', line_no, arg_no)
     raise ProgramError('parse', f'unknown name {name[:40]!r}', line_no, arg_no)
 
@@ -62,7 +62,9 @@ def parse(text: str) -> Program:
     lines = []
     for k, row in enumerate(rows, 1):
         m = _LINE.fullmatch(row)
-        if not m: raise ProgramError('parse', f'expected `{_target(k, len(rows))} = primitive(arguments)`, got {row.strip()[:60]!r}', k)
+        if not m:
+            got = row.strip()[:60]
+            raise ProgramError('parse', f'expected `{_target(k, len(rows))} = primitive(arguments)`, got {got!r}', k)
         target, fn, rest = m.groups()
         if target != _target(k, len(rows)):
             raise ProgramError('parse', f'line assigns {target[:40]!r}, expected {_target(k, len(rows))!r}', k)
@@ -75,7 +77,7 @@ def parse(text: str) -> Program:
         lines.append(Line(target, fn, args))
     return Program(tuple(lines))
 
-# %% ../nbs/04_program.ipynb #f0c0c656
+# %% ../nbs/04_program.ipynb #b779e469
 @dataclass(frozen=True)
 class Typed:
     "A type-checked program with the inferred type of every line's value."
@@ -94,7 +96,7 @@ def _generalize(t, s, env_vars):
     return (t, tvars(t) - env_vars) if not isinstance(t, TVar) and t[0] == 'Fn' else (t, set())
 
 def _resolved(t, s, k: int, target: str):
-    "`resolve(t, s)`, or a `ProgramError` at line `k` as soon as it has more than `MAX_TYPE` constructors (before it is built)."
+    "`resolve(t, s)`, or a `ProgramError` at line `k` once it has over `MAX_TYPE` constructors, before it is built."
     left = [MAX_TYPE]
     def go(t):
         while type(t) is TVar and t in s: t = s[t]
@@ -113,8 +115,9 @@ def _instance(scheme):
     t, gen = scheme
     return fresh(t, {}) if gen else t
 
+# %% ../nbs/04_program.ipynb #73f068d0
 def typecheck(program: Program, output: bool = True) -> Typed:
-    "Infer and check the types of `program` (and that `O` is a grid, if `output`), raising `ProgramError` on a mismatch."
+    "Infer and check the types of `program` (and that `O` is a grid, if `output`); `ProgramError` on a mismatch."
     env, s, out, fixed = {}, {}, [], set()
     for k, ln in enumerate(program.lines, 1):
         if ln.fn in PRIMITIVES:
@@ -126,19 +129,47 @@ def typecheck(program: Program, output: bool = True) -> Typed:
             ft = walk(_instance(env[ln.fn]), s)
             params = [TVar(f'a{i}') for i in range(len(ln.args))]; ret = TVar('r')
             if not unify_into(ft, Fn(*params, ret), s):
-                raise ProgramError('type', f'{ln.fn} has type {_shown(ft, s)}, not a function of {len(ln.args)} arguments', k)
+                raise ProgramError('type', f'{ln.fn} has type {_shown(ft, s)}, '
+                                           f'not a function of {len(ln.args)} arguments', k)
         for i, (a, pt) in enumerate(zip(ln.args, params), 1):
             at = _instance(env[a]) if a in env else name_type(a, env)
             n = len(s)
             if not unify_into(pt, at, s):
-                for v in list(s)[n:]: del s[v]  # bindings only add keys: undo them, so the message shows the types before the clash
+                for v in list(s)[n:]: del s[v]  # bindings only add keys: undo them (the message shows the types before)
                 raise ProgramError('type', f'{ln.fn} expects {_shown(pt, s)}, got {a} of type {_shown(at, s)}', k, i)
         env[ln.target] = _generalize(_resolved(ret, s, k, ln.target), s, fixed); out.append(ret)
         if not env[ln.target][1]: fixed |= tvars(env[ln.target][0])
     if output and unify(out[-1], Grid, s) is None:
         raise ProgramError('type', f'the output O must be a Grid, not {_shown(out[-1], s)}', len(program.lines))
-    return Typed(program, tuple(_resolved(t, s, k, ln.target) for k, (t, ln) in enumerate(zip(out, program.lines), 1)))  # later lines may have grown it
+    types = tuple(_resolved(t, s, k, ln.target) for k, (t, ln) in enumerate(zip(out, program.lines), 1))  # grown later
+    return Typed(program, types)
 
 def check(text: str) -> Typed:
     "Parse and type-check program `text`."
     return typecheck(parse(text))
+
+# %% ../nbs/04_program.ipynb #b58039fd
+def position(a: str):
+    "The position of variable `a` (`I` is -1, `xK` is K - 1); any other name as it is."
+    return (-1 if a == 'I' else int(a[1:]) - 1) if a == 'I' or (a[0] == 'x' and a[1:].isdigit()) else a
+
+def to_ops(p: Program) -> list:
+    "`[[fn, [args]]]` of `p`'s lines, variables as positions."
+    return [[position(ln.fn), [position(a) for a in ln.args]] for ln in p.lines]
+
+def from_ops(ops: list) -> Program:
+    "The `Program` of `ops` (as `to_ops` gives), its variables renamed by position."
+    name = lambda r: ('I' if r == -1 else f'x{r + 1}') if isinstance(r, int) else r
+    n = len(ops)
+    lines = [Line('O' if k == n - 1 else f'x{k + 1}', name(f), tuple(map(name, a))) for k, (f, a) in enumerate(ops)]
+    return Program(tuple(lines))
+
+def prune(p: Program) -> Program:
+    "Program `p` without the lines `O` does not depend on, renumbered."
+    ops = to_ops(p)
+    live = {len(ops) - 1}
+    for k in range(len(ops) - 1, -1, -1):
+        if k in live: live.update(r for r in [ops[k][0], *ops[k][1]] if isinstance(r, int) and r >= 0)
+    new = {old: i for i, old in enumerate(sorted(live))}
+    re = lambda r: new[r] if isinstance(r, int) and r >= 0 else r
+    return from_ops([[re(f), [re(a) for a in args]] for k, (f, args) in enumerate(ops) if k in live])

@@ -11,7 +11,8 @@ import torch
 from .program import parse
 from .tokenizer import (build_tokenizer, latent_count, latent_tokens, annotate, latent_spans, program_tokens,
                                  is_latent, strip_latents)
-from .train import Trainer, between, one_of, flag, check_settings, progress_bar
+from .train import Trainer, progress_bar
+from .settings import between, one_of, flag, check_settings
 
 # %% auto #0
 __all__ = ['RA3Config', 'with_latents', 'e_step', 'm_step', 'tokens_program_lines', 'latent_table', 'switch_stats',

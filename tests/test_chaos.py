@@ -7,7 +7,7 @@ kills (default 20), `CODEIT_CHAOS_SEED` the random moments. It prints one line o
 import json, os, random, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
-from codeit_nb.loop import run_digest
+from codeit_nb.run_dir import run_digest
 from codeit_nb.policy import checkpoint_files
 from codeit_nb.store import RunStore
 

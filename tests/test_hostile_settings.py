@@ -6,7 +6,7 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st, HealthCheck
 from codeit_nb.cli import main
-from codeit_nb.loop import setting_names
+from codeit_nb.loop_config import setting_names
 
 NAMES = setting_names()
 ODD = ['0', '-1', '1', '2', '999999', '9' * 5000, '1e400', 'nan', 'inf', '-inf', '', ' ', 'true', 'false', 'TRUE', 'cuda', 'cuda:0',

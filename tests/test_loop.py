@@ -4,7 +4,9 @@ import json, os, random, signal, subprocess, sys, time
 from dataclasses import replace
 from pathlib import Path
 import pytest
-from codeit_nb.loop import Loop, MICRO, run_digest
+from codeit_nb.loop import Loop
+from codeit_nb.loop_config import MICRO
+from codeit_nb.run_dir import run_digest
 from codeit_nb.store import RunStore
 
 ONE = replace(MICRO, iterations=1)

@@ -3,7 +3,7 @@ the resume, the experiment's command, and the constraint's guarantee with latent
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
-from codeit_nb.loop import run_digest
+from codeit_nb.run_dir import run_digest
 from codeit_nb.store import RunStore
 
 RA3_MICRO = ['--preset', 'micro', '--set', 'iterations=1', 'midtrain=ra3', 'ra3.k=4', 'ra3.rounds=2', 'ra3.group=2',

@@ -94,7 +94,7 @@ def test_baseline_through_ray_gives_the_local_pool_results(tmp_path):
 
 
 def test_loop_through_ray_ends_as_the_local_run(tmp_path):
-    from codeit_nb.loop import run_digest
+    from codeit_nb.run_dir import run_digest
     common = ['run', '--preset', 'micro', '--json', '--set', 'iterations=1', 'mode=dev', 'n_search_tasks=6', 'seed=5',
               'mutation_samples=96', 'workers=2']
     _codeit(*common, '--out', str(tmp_path / 'local'))

@@ -33,7 +33,9 @@ def test_lock_symlink_is_never_written_through(codeit, tmp_path):
 
 def test_removing_the_lock_file_admits_no_second_writer(codeit, tmp_path):
     from dataclasses import replace
-    from codeit_nb.loop import Loop, MICRO, RunBusyError, writer_lock, writer_pid
+    from codeit_nb.loop import Loop
+    from codeit_nb.loop_config import MICRO
+    from codeit_nb.run_dir import RunBusyError, writer_lock, writer_pid
     out = tmp_path / 'run'
     lp = Loop(out, replace(MICRO, iterations=0, no_pretrain=True, mutation_candidates=False), progress=False)
     try:

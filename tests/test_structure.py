@@ -13,7 +13,7 @@ PKG = ROOT / 'codeit_nb'
 # Layers, lowest first: data → DSL → programs → search → policy → replay → loop → store → views → benches → CLI.
 # A module may import modules of its own layer or of lower ones (never in a circle); every module has a layer.
 LAYERS = [
-    ('data', {'data'}),
+    ('data', {'data', 'settings'}),
     ('pictures', {'grids'}),
     ('dsl', {'dsl_types', 'dsl_registry', 'dsl_core', 'dsl_grids', 'dsl_transforms', 'dsl_spatial', 'dsl_structure',
              'dsl'}),
@@ -23,7 +23,7 @@ LAYERS = [
     ('policy', {'tokenizer', 'policy', 'train', 'sampling', 'ra3'}),
     ('replay', {'replay'}),
     ('store', {'store'}),
-    ('loop', {'loop', 'distributed', 'export'}),
+    ('loop', {'loop', 'loop_config', 'loop_seed', 'run_dir', 'distributed', 'export'}),
     ('views', {'run_view', 'dashboard', 'dashboard_args', 'dashboard_views', 'dashboard_charts', 'dashboard_app'}),
     ('benches', {'bench', 'bench_dashboard', 'bench_executors', 'bench_sampling', 'fuzz', 'testing', 'learning',
                  'evaluation'}),

@@ -5,7 +5,9 @@ import pytest
 import torch
 from transformers import LogitsProcessorList
 from codeit_nb.data import arc1
-from codeit_nb.loop import Loop, MICRO, config_with, run_digest
+from codeit_nb.loop import Loop
+from codeit_nb.loop_config import MICRO, config_with
+from codeit_nb.run_dir import run_digest
 from codeit_nb.policy import load_pretrained, subword_checkpoint
 from codeit_nb.program import check
 from codeit_nb.sampling import ProgramConstraint
