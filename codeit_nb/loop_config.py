@@ -16,10 +16,10 @@ from .ra3 import RA3Config
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['LOOP_PRESETS', 'MICRO', 'ABLATIONS', 'POLICY_TRAIN', 'ENGINE_SETTINGS', 'LoopConfig', 'setting_names', 'config_with',
-           'config_from_dict', 'config_diff', 'changed_settings']
+__all__ = ['SEARCH_SETS', 'LOOP_PRESETS', 'MICRO', 'ABLATIONS', 'POLICY_TRAIN', 'ENGINE_SETTINGS', 'LoopConfig', 'setting_names',
+           'config_with', 'config_from_dict', 'config_diff', 'changed_settings']
 
-# %% ../nbs/19a_loop_config.ipynb #e70666b2
+# %% ../nbs/19a_loop_config.ipynb #c9df1293
 @dataclass(frozen=True)
 class LoopConfig:
     "Everything a run depends on (with the seed, it determines the run)."
@@ -29,6 +29,7 @@ class LoopConfig:
     buffer: BufferRules = BufferRules()  # which policy experiences the buffer refuses; how draws split between pools
     iterations: int = 2  # meta-iterations
     mode: str = 'eval'  # 'eval': search ARC-AGI-1's evaluation tasks; 'dev': search the dev-val ones
+    search: str = ''  # what is searched instead: a task set (`SEARCH_SETS`) or a folder of task files ('': mode's)
     n_search_tasks: int = 20  # search tasks (a fixed subset, 0 for all)
     samples_per_task: int = 8  # policy samples per task per iteration
     temperature: float = 0.95  # sampling temperature
@@ -58,16 +59,18 @@ class LoopConfig:
     midtrain_epochs: float = 0.0  # with midtrain=ntp: more passes over the solvers after pretraining (RA3's control)
     ra3: RA3Config = RA3Config()  # RA3 mid-training settings (`ra3.k`, `ra3.rounds`, …), used with midtrain=ra3
 
-# %% ../nbs/19a_loop_config.ipynb #604d2ba2
+# %% ../nbs/19a_loop_config.ipynb #6abc03c5
 _BIG = 10**7
 _YES_NO = ('mutation_candidates', 'no_exit', 'no_relabel', 'no_pretrain', 'one_demo', 'no_mutation')
-_RULES = dict(iterations=between(0, 10**6), mode=one_of('eval', 'dev'), n_search_tasks=between(0, 400),
+_RULES = dict(iterations=between(0, 10**6), mode=one_of('eval', 'dev'), n_search_tasks=between(0, 100_000),
               samples_per_task=between(1, 10_000), temperature=between(0.01, 100, float), n_policy=between(0, _BIG),
               n_mutated=between(0, _BIG), mutation_samples=between(0, _BIG), random_samples=between(0, _BIG),
               epochs=between(0, 1000, float, open_lo=True), pretrain_epochs=between(0, 1000, float, open_lo=True),
               solver_repeats=between(1, 1000), solver_epochs=between(0, 10000, float), seed=between(0, 2**31 - 1),
               threads=between(1, 256), workers=between(1, 256), executor=one_of('local', 'ray'),
               midtrain=one_of('ntp', 'ra3'), midtrain_epochs=between(0, 10000, float), **{k: flag for k in _YES_NO})
+
+SEARCH_SETS = ('arc1/evaluation', 'arc2/evaluation', 'arc2/training', 'dev')  # `search=` names; or a folder
 
 def _is_dir(p: Path) -> bool:
     try: return p.is_dir()
@@ -84,6 +87,13 @@ def validate(self: LoopConfig):
         raise ValueError(f'ray_address={self.ray_address!r}: expected a cluster address or empty')
     check_engine(self.executor)
     check_device(self.device)
+    named = isinstance(self.search, str) and (self.search in ('', *SEARCH_SETS) or _is_dir(Path(self.search)))
+    if not named:
+        raise ValueError(f"search={self.search!r}: expected one of {', '.join(SEARCH_SETS)} "
+                         'or a folder of task JSON files')
+    if self.search not in ('', 'dev') and self.mode == 'dev':
+        raise ValueError(f'search={self.search}: mode=dev searches the dev-val tasks; '
+                         'leave mode at eval (or set search=dev)')
     if not isinstance(self.baseline, str) or self.baseline and not _is_dir(Path(self.baseline) / 'tasks'):
         raise ValueError(f'baseline={self.baseline!r}: expected a mutation-baseline directory '
                          '(one `codeit baseline --out` wrote)')

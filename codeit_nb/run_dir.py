@@ -145,8 +145,8 @@ def run_digest(out) -> dict:
                             'FROM iterations ORDER BY iteration'),
             'latents': sorted(st.latents().items())}
 
-# %% ../nbs/19b_run_dir.ipynb #66693403
-FORK_SAME = ('policy', 'train', 'buffer', 'mode', 'n_search_tasks', 'mutation_samples', 'random_samples',
+# %% ../nbs/19b_run_dir.ipynb #d776d2c2
+FORK_SAME = ('policy', 'train', 'buffer', 'mode', 'search', 'n_search_tasks', 'mutation_samples', 'random_samples',
              'pretrain_epochs', 'solver_repeats', 'solver_epochs', 'seed', 'baseline', 'mutation_candidates',
              'no_pretrain', 'one_demo', 'no_mutation')  # the settings that decide a run's seed and pretraining
 

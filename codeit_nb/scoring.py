@@ -13,8 +13,8 @@ from .program import Program, parse, typecheck, ProgramError
 
 # %% auto #0
 __all__ = ['SEARCH_BUDGET', 'Candidate', 'rank_key', 'top_k', 'solves_test', 'Answer', 'answer_key', 'answers', 'pass_at_k',
-           'attempts', 'task_score', 'pass2_score', 'ever_found', 'compiled', 'Sample', 'run_on_task', 'sample_stats',
-           'candidates_for', 'submission', 'write_submission', 'read_submission', 'score_submission']
+           'attempts', 'task_score', 'scored', 'pass2_score', 'ever_found', 'compiled', 'Sample', 'run_on_task',
+           'sample_stats', 'candidates_for', 'submission', 'write_submission', 'read_submission', 'score_submission']
 
 # %% ../nbs/10_scoring.ipynb #66e6f0ec
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def pass_at_k(cands_by_task: dict,  # task id -> its candidates
     top = (lambda cs: [a.best for a in answers(cs)[:k]]) if by == 'answers' else (lambda cs: top_k(cs, k))
     return {t for t, cs in cands_by_task.items() if t in tasks and any(solves_test(c, tasks[t]) for c in top(cs))}
 
-# %% ../nbs/10_scoring.ipynb #7048a2dd
+# %% ../nbs/10_scoring.ipynb #07c3c12d
 def attempts(ranked: list,  # a task's answers, best first (`answers`)
              n_test: int,   # its number of test inputs
              k: int = 2     # attempts per test input
@@ -102,8 +102,12 @@ def task_score(cands,      # one task's candidates
               ) -> float:
     "The ARC Prize score of a task: the fraction of its test inputs that one of their `k` attempts gets right."
     tries = attempts(answers(cands), len(task.test), k)
-    if not task.test: return 0.0
+    if not scored(task): return 0.0  # nothing to score against (a user's task without test outputs)
     return sum(any(g == p.output for g, _ in t) for t, p in zip(tries, task.test)) / len(task.test)
+
+def scored(task: Task) -> bool:
+    "Whether `task` can be scored: it has test pairs and every test output is known."
+    return bool(task.test) and all(p.output is not None for p in task.test)
 
 def pass2_score(cands_by_task: dict, tasks: dict) -> float:
     "The sum over `tasks` of their ARC Prize scores (two attempts per test input)."
