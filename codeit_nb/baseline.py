@@ -15,7 +15,7 @@ from .mutation import MutationConfig, write_corpus, load_corpus
 # %% auto #0
 __all__ = ['corpus_programs', 'evaluate_programs', 'baseline_curve', 'plot_curve', 'baseline_candidates', 'run_baseline']
 
-# %% ../nbs/12_baseline.ipynb #0dc6d9b9
+# %% ../nbs/12_baseline.ipynb #479162f6
 def corpus_programs(corpus_dir) -> list:
     "`(first attempt index, parent, program text)` of the distinct programs of a corpus, grouped by parent."
     ds = load_corpus(corpus_dir)
@@ -51,6 +51,7 @@ def _write_atomic(path: Path, text: str):
         raise OSError(why) from e
     os.replace(tmp, path)
 
+# %% ../nbs/12_baseline.ipynb #4028f874
 def evaluate_programs(programs:list,            # `(first attempt, parent, program text)`, from `corpus_programs`
                       out,                      # the run's directory: results go under `out/tasks/`
                       split:str='evaluation',   # the ARC-AGI-1 split whose tasks to try

@@ -57,7 +57,7 @@ class Weights:
     line: float = 0.25  # regenerate a whole line
     new_var: float = 0.5  # share of argument edits that insert a new variable
 
-# %% ../nbs/09_mutation.ipynb #c0214d75
+# %% ../nbs/09_mutation.ipynb #3e9e29b2
 def _with_line(lines:tuple, k:int, line:Line) -> Program:
     "The program of `lines` with line `k` (0-based) replaced by `line`."
     return Program(lines[:k] + (line,) + lines[k + 1:])
@@ -94,7 +94,8 @@ def _edit_line(typed, k, rng, w, ix):
     ln = typed.program.lines[k]
     call = random_call(typed, k, typed.types[k], rng, ix)
     if call is None or call == (ln.fn, ln.args): return None
-    return 'line', _with_line(typed.program.lines, k, Line(ln.target, *call)), f"{ln} -> {call[0]}({', '.join(call[1])})"
+    detail = f"{ln} -> {call[0]}({', '.join(call[1])})"
+    return 'line', _with_line(typed.program.lines, k, Line(ln.target, *call)), detail
 
 _EDITS = {'arg': _edit_arg, 'fn': _edit_fn, 'line': _edit_line}
 
