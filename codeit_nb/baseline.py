@@ -15,14 +15,19 @@ from .mutation import MutationConfig, write_corpus, load_corpus
 # %% auto #0
 __all__ = ['corpus_programs', 'evaluate_programs', 'baseline_curve', 'plot_curve', 'baseline_candidates', 'run_baseline']
 
-# %% ../nbs/12_baseline.ipynb #438e6d26
+# %% ../nbs/12_baseline.ipynb #479162f6
 def corpus_programs(corpus_dir) -> list:
     "`(first attempt index, parent, program text)` of the distinct programs of a corpus, grouped by parent."
-    ds = load_corpus(corpus_dir); shard = json.loads((Path(corpus_dir) / 'corpus.json').read_text())['config']['shard']
+    ds = load_corpus(corpus_dir)
+    shard = json.loads((Path(corpus_dir) / 'corpus.json').read_text())['config']['shard']
     first = {}
     for k, (prog, par, s) in enumerate(zip(ds['program'], ds['parent'], ds['shard'])):
         first.setdefault(prog, (s * shard + k % shard, par))
     return sorted(((a, par, p) for p, (a, par) in first.items()), key=lambda x: (x[1], x[0]))
+
+def _grid_rows(outputs) -> list:
+    "Test outputs as JSON lists (None where a program gave none)."
+    return [None if o is None else [list(r) for r in o] for o in outputs]
 
 def _task_job(args):
     "Candidates for one task; mutants of one parent share a memo (they share most of their lines)."
@@ -32,18 +37,21 @@ def _task_job(args):
         if par != parent: memo, parent = Memo(), par
         for c in candidates_for(task, [prog], 'mutation', 0, memo, budget):
             out.append({'program': c.program, 'demo_acc': c.demo_acc, 'n_lines': c.n_lines, 'sample': a,
-                        'test_outputs': [None if o is None else [list(r) for r in o] for o in c.test_outputs]})
+                        'test_outputs': _grid_rows(c.test_outputs)})
     return task_id, out
 
 def _write_atomic(path: Path, text: str):
-    "Write `text` to `path` through a temporary file and a rename; on failure nothing is left behind and the error names the file."
+    """Write `text` to `path` through a temporary file and a rename; on failure nothing is left behind and the error
+    names the file."""
     tmp = path.with_name(f'.{path.name}.tmp')
     try: tmp.write_text(text)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise OSError(f'disk full at {tmp}' if e.errno == errno.ENOSPC else f'cannot write {tmp}: {e.strerror or e}') from e
+        why = f'disk full at {tmp}' if e.errno == errno.ENOSPC else f'cannot write {tmp}: {e.strerror or e}'
+        raise OSError(why) from e
     os.replace(tmp, path)
 
+# %% ../nbs/12_baseline.ipynb #4028f874
 def evaluate_programs(programs:list,            # `(first attempt, parent, program text)`, from `corpus_programs`
                       out,                      # the run's directory: results go under `out/tasks/`
                       split:str='evaluation',   # the ARC-AGI-1 split whose tasks to try
@@ -54,17 +62,19 @@ def evaluate_programs(programs:list,            # `(first attempt, parent, progr
                       engine:str='local',       # where programs run: 'local' or 'ray' (see `executor`)
                       address:str=''            # with 'ray': a running cluster ('' starts a local one)
                      ) -> dict:
-    "Candidates of `programs` (from `corpus_programs`) on every task of `split` (or `tasks`), cached per task under `out`."
+    """Candidates of `programs` (from `corpus_programs`) on every task of `split` (or `tasks`), cached per task under
+    `out`."""
     out = Path(out) / 'tasks'
     out.mkdir(parents=True, exist_ok=True)
     meta, conf = out / 'settings.json', {'split': split, 'budget': budget, 'programs': len(programs)}
-    if meta.exists() and json.loads(meta.read_text()) != conf:
-        raise ValueError(f'{meta}: these task results were made with {json.loads(meta.read_text())}, not {conf}; use another --out')
+    if meta.exists() and (old := json.loads(meta.read_text())) != conf:
+        raise ValueError(f'{meta}: these task results were made with {old}, not {conf}; use another --out')
     meta.write_text(json.dumps(conf))
     tasks = sorted(arc1(split) if tasks is None else tasks)
     todo = [t for t in tasks if not (out / f'{t}.json').exists()]
     from tqdm.auto import tqdm
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc='baseline', unit='task', disable=not progress)
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc='baseline', unit='task',
+               disable=not progress)
     with executor(workers, engine, address) as ex:
         for tid, cands in ex.imap_unordered(_task_job, [(t, split, programs, budget) for t in todo]):
             _write_atomic(out / f'{tid}.json', json.dumps(cands))
@@ -72,10 +82,12 @@ def evaluate_programs(programs:list,            # `(first attempt, parent, progr
     bar.close()
     return {t: json.loads((out / f'{t}.json').read_text()) for t in tasks}
 
-# %% ../nbs/12_baseline.ipynb #7f73d3f0
+# %% ../nbs/12_baseline.ipynb #d965423f
 def _cands(rows, task_id, upto=None):
+    "The `Candidate`s of a task's stored `rows` (those found before attempt `upto`, if given)."
     return [Candidate(task_id, r['program'], r['demo_acc'], r['n_lines'],
-                      tuple(None if o is None else tuple(map(tuple, o)) for o in r['test_outputs']), 'mutation', r['sample'])
+                      tuple(None if o is None else tuple(map(tuple, o)) for o in r['test_outputs']), 'mutation',
+                      r['sample'])
             for r in rows if upto is None or r['sample'] < upto]
 
 def baseline_curve(results:dict,          # candidate rows by task id, from `evaluate_programs`
@@ -101,20 +113,24 @@ def plot_curve(curve:list,                # from `baseline_curve`
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    ax.plot([c['samples'] for c in curve], [100 * c['solve_rate'] for c in curve], marker='o', ms=3, label=label)
-    ax.set_xlabel('mutation samples'); ax.set_ylabel('tasks solved (pass@3, %)'); ax.grid(alpha=.3); ax.legend()
+    ax.plot([c['samples'] for c in curve], [100 * c['solve_rate'] for c in curve], marker='o', ms=3,
+            label=label)
+    ax.set_xlabel('mutation samples'); ax.set_ylabel('tasks solved (pass@3, %)')
+    ax.grid(alpha=.3); ax.legend()
     fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
 
-# %% ../nbs/12_baseline.ipynb #b5c1a0d2
+# %% ../nbs/12_baseline.ipynb #837389e2
 def baseline_candidates(out,   # a mutation-baseline directory (`codeit baseline --out`)
                         tasks  # the `Task`s whose candidates to read
                        ) -> list:
-    "The candidates the mutation baseline in `out` found for `tasks` (origin 'mutation'), for a run's cumulative score."
+    """The candidates the mutation baseline in `out` found for `tasks` (origin 'mutation'), for a run's cumulative
+    score."""
     d = Path(out) / 'tasks'
     if not d.is_dir(): raise FileNotFoundError(f'{out}: no mutation baseline there (no tasks/ folder)')
-    return [c for t in tasks if (d / f'{t.id}.json').exists() for c in _cands(json.loads((d / f'{t.id}.json').read_text()), t.id)]
+    return [c for t in tasks if (d / f'{t.id}.json').exists()
+            for c in _cands(json.loads((d / f'{t.id}.json').read_text()), t.id)]
 
-# %% ../nbs/12_baseline.ipynb #5b58afa4
+# %% ../nbs/12_baseline.ipynb #eca76722
 def run_baseline(samples:int,            # mutation attempts
                  out,                    # the run's directory
                  workers:int=1,          # worker processes
@@ -124,9 +140,11 @@ def run_baseline(samples:int,            # mutation attempts
                  engine:str='local',     # where programs run: 'local' or 'ray' (see `executor`)
                  address:str=''          # with 'ray': a running cluster ('' starts a local one)
                 ) -> dict:
-    "Mutate `samples` times, evaluate on `split`, score: writes the corpus, candidates, curve (JSON, CSV, PNG) and submission under `out`."
+    """Mutate `samples` times, evaluate on `split`, score: writes the corpus, candidates, curve (JSON, CSV, PNG) and
+    submission under `out`."""
     out = Path(out); t0 = time.perf_counter()
-    totals = write_corpus(MutationConfig(samples=samples, seed=seed), out / 'corpus', workers, progress, engine, address)
+    totals = write_corpus(MutationConfig(samples=samples, seed=seed), out / 'corpus', workers, progress, engine,
+                          address)
     t1 = time.perf_counter()
     programs = corpus_programs(out / 'corpus')
     results = evaluate_programs(programs, out, split, workers, progress, engine=engine, address=address)
@@ -135,10 +153,11 @@ def run_baseline(samples:int,            # mutation attempts
     tasks, cands = arc1(split), {t: _cands(r, t) for t, r in results.items()}
     solved = pass_at_k(cands, tasks)
     write_submission(cands, tasks, out)  # submission.json (ARC Prize format) and its provenance
-    (out / 'curve.csv').write_text('samples,solved,solve_rate\n' + ''.join(f"{c['samples']},{c['solved']},{c['solve_rate']:.4f}\n" for c in curve))
+    csv_rows = ''.join(f"{c['samples']},{c['solved']},{c['solve_rate']:.4f}\n" for c in curve)
+    (out / 'curve.csv').write_text('samples,solved,solve_rate\n' + csv_rows)
     plot_curve(curve, out / 'curve.png')
-    summary = {'samples': samples, 'solved': len(solved), 'solve_rate': round(len(solved) / len(tasks), 4), 'budget': SEARCH_BUDGET,
-               'tasks': len(tasks), 'programs': len(programs), 'corpus': totals,
+    summary = {'samples': samples, 'solved': len(solved), 'solve_rate': round(len(solved) / len(tasks), 4),
+               'budget': SEARCH_BUDGET, 'tasks': len(tasks), 'programs': len(programs), 'corpus': totals,
                'seconds_mutation': round(t1 - t0, 1), 'seconds_evaluation': round(t2 - t1, 1), 'workers': workers,
                'solved_tasks': sorted(solved), 'curve': curve}
     (out / 'baseline.json').write_text(json.dumps(summary, indent=1))

@@ -18,7 +18,7 @@ from .terms import TermIndex, term_index, fitting, random_call, scope
 
 # %% auto #0
 __all__ = ['REJECT', 'SHARD', 'insert_line', 'slot_type', 'Weights', 'mutate_once', 'mutate', 'run_inputs', 'mutants_of',
-           'MutationConfig', 'write_corpus', 'corpus_counts', 'load_corpus']
+           'MutationConfig', 'corpus_counts', 'load_corpus', 'write_corpus']
 
 # %% ../nbs/09_mutation.ipynb #b88bcba6
 def insert_line(p:Program,  # the program
@@ -48,7 +48,7 @@ def slot_type(typed:Typed, # the program
         if j != i and s is not None: s = unify(q, name_type(a, env), s)
     return resolve(params[i], s or {})
 
-# %% ../nbs/09_mutation.ipynb #f49a3699
+# %% ../nbs/09_mutation.ipynb #38e85991
 @dataclass(frozen=True)
 class Weights:
     "Probabilities of the mutation edits."
@@ -57,6 +57,49 @@ class Weights:
     line: float = 0.25  # regenerate a whole line
     new_var: float = 0.5  # share of argument edits that insert a new variable
 
+# %% ../nbs/09_mutation.ipynb #3e9e29b2
+def _with_line(lines:tuple, k:int, line:Line) -> Program:
+    "The program of `lines` with line `k` (0-based) replaced by `line`."
+    return Program(lines[:k] + (line,) + lines[k + 1:])
+
+def _edit_arg(typed, k, rng, w, ix):
+    "Replace an argument of line `k`: by a new variable computed just before it ('new_var'), or by a term in scope."
+    ln = typed.program.lines[k]
+    if not ln.args: return None
+    i = rng.randrange(len(ln.args)); t = slot_type(typed, k, i)
+    if rng.random() < w.new_var:
+        call = random_call(typed, k, t, rng, ix)
+        if call is None: return None
+        p = insert_line(typed.program, k, call[0], call[1])
+        # the edited line moved to k+1 and now takes the new variable at argument i
+        ops = to_ops(p); ops[k + 1][1][i] = k; p = from_ops(ops)
+        return 'new_var', p, f"argument {i + 1} <- new {call[0]}({', '.join(call[1])})"
+    opts = [a for a in fitting(typed, k, t, None, ix, values=not isinstance(t, TVar)) if a != ln.args[i]]
+    if not opts: return None
+    a = rng.choice(opts)
+    p = _with_line(typed.program.lines, k, Line(ln.target, ln.fn, ln.args[:i] + (a,) + ln.args[i + 1:]))
+    return 'arg', p, f'argument {i + 1}: {ln.args[i]} -> {a}'
+
+def _edit_fn(typed, k, rng, w, ix):
+    "Swap the primitive of line `k` for one of the same signature."
+    ln = typed.program.lines[k]
+    if ln.fn not in PRIMITIVES: return None
+    opts = ix.same_signature(ln.fn)
+    if not opts: return None
+    f = rng.choice(opts)
+    return 'fn', _with_line(typed.program.lines, k, Line(ln.target, f, ln.args)), f'{ln.fn} -> {f}'
+
+def _edit_line(typed, k, rng, w, ix):
+    "Regenerate line `k`: a new random call of the same type."
+    ln = typed.program.lines[k]
+    call = random_call(typed, k, typed.types[k], rng, ix)
+    if call is None or call == (ln.fn, ln.args): return None
+    detail = f"{ln} -> {call[0]}({', '.join(call[1])})"
+    return 'line', _with_line(typed.program.lines, k, Line(ln.target, *call)), detail
+
+_EDITS = {'arg': _edit_arg, 'fn': _edit_fn, 'line': _edit_line}
+
+# %% ../nbs/09_mutation.ipynb #3e991471
 def mutate_once(typed:Typed,            # the program to edit
                 rng:random.Random,      # the source of randomness
                 w:Weights=Weights(),    # the probabilities of the edits
@@ -64,35 +107,11 @@ def mutate_once(typed:Typed,            # the program to edit
                ):
     "One random edit of `typed`: `(program, record)` with the program pruned and type-checked, or None."
     ix = ix or term_index(); lines = typed.program.lines
-    k = rng.randrange(len(lines)); ln = lines[k]
+    k = rng.randrange(len(lines))
     op = rng.choices(('arg', 'fn', 'line'), (w.arg, w.fn, w.line))[0]
-    if op == 'arg':
-        if not ln.args: return None
-        i = rng.randrange(len(ln.args)); t = slot_type(typed, k, i)
-        if rng.random() < w.new_var:
-            op, call = 'new_var', random_call(typed, k, t, rng, ix)
-            if call is None: return None
-            p = insert_line(typed.program, k, call[0], call[1])
-            # the edited line moved to k+1 and now takes the new variable at argument i
-            ops = to_ops(p); ops[k + 1][1][i] = k; p = from_ops(ops)
-            detail = f"argument {i + 1} <- new {call[0]}({', '.join(call[1])})"
-        else:
-            opts = [a for a in fitting(typed, k, t, None, ix, values=not isinstance(t, TVar)) if a != ln.args[i]]
-            if not opts: return None
-            a = rng.choice(opts)
-            p = Program(lines[:k] + (Line(ln.target, ln.fn, ln.args[:i] + (a,) + ln.args[i + 1:]),) + lines[k + 1:])
-            detail = f'argument {i + 1}: {ln.args[i]} -> {a}'
-    elif op == 'fn':
-        if ln.fn not in PRIMITIVES: return None
-        opts = ix.same_signature(ln.fn)
-        if not opts: return None
-        f = rng.choice(opts)
-        p = Program(lines[:k] + (Line(ln.target, f, ln.args),) + lines[k + 1:]); detail = f'{ln.fn} -> {f}'
-    else:
-        call = random_call(typed, k, typed.types[k], rng, ix)
-        if call is None or call == (ln.fn, ln.args): return None
-        p = Program(lines[:k] + (Line(ln.target, *call),) + lines[k + 1:])
-        detail = f"{ln} -> {call[0]}({', '.join(call[1])})"
+    edit = _EDITS[op](typed, k, rng, w, ix)
+    if edit is None: return None
+    op, p, detail = edit
     try: t2 = typecheck(prune(p))
     except ProgramError: return None
     if t2.program == typed.program: return None
@@ -160,7 +179,7 @@ def mutants_of(parent:str,             # the solver's task id, recorded in each 
                      'n_train': len(inputs) if n_train is None else n_train, 'equivalent': eq})
     return rows, counts
 
-# %% ../nbs/09_mutation.ipynb #22547e04
+# %% ../nbs/09_mutation.ipynb #35002c53
 SHARD = 32  # attempts per shard
 
 @dataclass(frozen=True)
@@ -187,6 +206,7 @@ def _run_shard(args):
     for r in rows: r['shard'] = s
     return s, rows, counts
 
+# %% ../nbs/09_mutation.ipynb #10024a5e
 _SCHEMA = None
 def _schema():
     global _SCHEMA
@@ -204,6 +224,32 @@ def _write_shard(out: Path, s: int, rows: list, counts: dict):
     t = pa.Table.from_pylist(rows, schema=_schema()).replace_schema_metadata({'counts': json.dumps(counts)})
     pq.write_table(t, tmp); os.replace(tmp, out / f'shard-{s:06d}.parquet')
 
+def corpus_counts(out) -> dict:
+    "Totals over the shards in `out`: attempts by outcome, and duplicates by program text and by outputs."
+    import pyarrow.parquet as pq
+    tot = dict.fromkeys(REJECT + ('valid', 'equivalent'), 0); seen, outs, dup_text, dup_out = set(), set(), 0, 0
+    for f in sorted(Path(out).glob('shard-*.parquet')):
+        t = pq.read_table(f, columns=['program', 'parent', 'outputs'])
+        for k, v in json.loads(t.schema.metadata[b'counts']).items(): tot[k] += v
+        for prog, par, o in zip(*(t.column(c).to_pylist() for c in ('program', 'parent', 'outputs'))):
+            key, okey = (par, prog), (par, json.dumps(o))
+            dup_text += key in seen; dup_out += okey in outs and key not in seen; seen.add(key); outs.add(okey)
+    return {**tot, 'shards': len(list(Path(out).glob('shard-*.parquet'))), 'distinct': len(seen),
+            'duplicates_by_text': dup_text, 'duplicates_by_output': dup_out}
+
+def load_corpus(out):
+    "The corpus in `out` as a Hugging Face `Dataset`, shards in order, deduplicated by (parent, program)."
+    import pyarrow as pa, pyarrow.parquet as pq
+    from datasets import Dataset
+    files = sorted(Path(out).glob('shard-*.parquet'))
+    if not files: raise FileNotFoundError(f'{out}: no corpus shards (shard-*.parquet) there')
+    t = pa.concat_tables([pq.read_table(f) for f in files]).replace_schema_metadata(None)
+    keys, keep = set(), []
+    for i, k in enumerate(zip(t.column('parent').to_pylist(), t.column('program').to_pylist())):
+        if k not in keys: keys.add(k); keep.append(i)
+    return Dataset(t.take(keep))
+
+# %% ../nbs/09_mutation.ipynb #4e9e9eea
 def write_corpus(cfg:MutationConfig, # what to generate
                  out,                # the corpus directory: shards and `corpus.json`
                  workers:int=1,      # worker processes
@@ -234,28 +280,3 @@ def write_corpus(cfg:MutationConfig, # what to generate
     totals = corpus_counts(out)
     manifest.write_text(json.dumps({'config': conf, 'totals': totals}, indent=1))
     return totals
-
-def corpus_counts(out) -> dict:
-    "Totals over the shards in `out`: attempts by outcome, and duplicates by program text and by outputs."
-    import pyarrow.parquet as pq
-    tot = dict.fromkeys(REJECT + ('valid', 'equivalent'), 0); seen, outs, dup_text, dup_out = set(), set(), 0, 0
-    for f in sorted(Path(out).glob('shard-*.parquet')):
-        t = pq.read_table(f, columns=['program', 'parent', 'outputs'])
-        for k, v in json.loads(t.schema.metadata[b'counts']).items(): tot[k] += v
-        for prog, par, o in zip(*(t.column(c).to_pylist() for c in ('program', 'parent', 'outputs'))):
-            key, okey = (par, prog), (par, json.dumps(o))
-            dup_text += key in seen; dup_out += okey in outs and key not in seen; seen.add(key); outs.add(okey)
-    return {**tot, 'shards': len(list(Path(out).glob('shard-*.parquet'))), 'distinct': len(seen),
-            'duplicates_by_text': dup_text, 'duplicates_by_output': dup_out}
-
-def load_corpus(out):
-    "The corpus in `out` as a Hugging Face `Dataset`, shards in order, deduplicated by (parent, program)."
-    import pyarrow as pa, pyarrow.parquet as pq
-    from datasets import Dataset
-    files = sorted(Path(out).glob('shard-*.parquet'))
-    if not files: raise FileNotFoundError(f'{out}: no corpus shards (shard-*.parquet) there')
-    t = pa.concat_tables([pq.read_table(f) for f in files]).replace_schema_metadata(None)
-    keys, keep = set(), []
-    for i, k in enumerate(zip(t.column('parent').to_pylist(), t.column('program').to_pylist())):
-        if k not in keys: keys.add(k); keep.append(i)
-    return Dataset(t.take(keep))

@@ -17,7 +17,7 @@ __all__ = ['POLICY_PRESETS', 'PolicyConfig', 'build_policy', 'policy_parameters'
            'CheckpointError', 'checkpoint_files', 'save_checkpoint', 'is_causal', 'load_checkpoint', 'load_pretrained',
            'subword_checkpoint']
 
-# %% ../nbs/14_policy.ipynb #7dc9f280
+# %% ../nbs/14_policy.ipynb #225a58a5
 @dataclass(frozen=True)
 class PolicyConfig:
     "Size and sequence lengths of the policy."
@@ -29,31 +29,38 @@ class PolicyConfig:
     enc_len: int = 512  # encoder tokens (demonstrations)
     dec_len: int = 160  # decoder tokens (program): 96 % of the solvers fit (see the sampling chapter)
     dropout: float = 0.0
-    init: str = ''  # a Hugging Face model folder (or hub id) to start from instead of random weights; its own size is used
+    init: str = ''  # a Hugging Face model folder or hub id to start from, not random weights (its own size is used)
     kind: str = 'seq2seq'  # random weights: 'seq2seq' (a T5: demonstrations in, program out) or 'causal' (decoder-only)
 
     def validate(self, prefix: str = 'policy.'):
         "`self`, or a `ValueError` naming the first setting outside its range."
-        if not isinstance(self.init, str): raise ValueError(f'{prefix}init={self.init!r}: expected a model folder or hub id')
+        if not isinstance(self.init, str):
+            raise ValueError(f'{prefix}init={self.init!r}: expected a model folder or hub id')
         return check_settings(self, prefix, d_model=between(8, 16384), d_ff=between(8, 65536), layers=between(1, 128),
                               heads=between(1, 256), d_kv=between(1, 1024), enc_len=between(32, 16384),
-                              dec_len=between(16, 4096), dropout=between(0, 0.99, float), kind=one_of('seq2seq', 'causal'))
+                              dec_len=between(16, 4096), dropout=between(0, 0.99, float),
+                              kind=one_of('seq2seq', 'causal'))
 
 POLICY_PRESETS = {
     'tiny': PolicyConfig(),
     'cpu': PolicyConfig(d_model=256, d_ff=1024, layers=6, heads=4, d_kv=64, enc_len=1024, dec_len=192),
     'gpu': PolicyConfig(d_model=512, d_ff=2048, layers=8, heads=8, d_kv=64, enc_len=1024, dec_len=256),
+    # the original's: CodeT5+ 220M and its BPE (dec_len counts its pieces)
     'paper': PolicyConfig(d_model=768, d_ff=3072, layers=12, heads=12, d_kv=64, enc_len=1024, dec_len=512, dropout=0.1,
-                          init='Salesforce/codet5p-220m'),  # the original's: CodeT5+ 220M and its BPE (dec_len counts its pieces)
-    'paper-a4': PolicyConfig(d_model=768, d_ff=3072, layers=12, heads=12, d_kv=64, enc_len=1024, dec_len=256, dropout=0.1),  # its A4: random weights
+                          init='Salesforce/codet5p-220m'),
+    # its A4: random weights
+    'paper-a4': PolicyConfig(d_model=768, d_ff=3072, layers=12, heads=12, d_kv=64, enc_len=1024, dec_len=256,
+                             dropout=0.1),
 }
 
-# %% ../nbs/14_policy.ipynb #cafd7d06
+# %% ../nbs/14_policy.ipynb #6838b51f
 def _causal(cfg: PolicyConfig, tokenizer):
-    "A decoder-only policy (Qwen2's architecture, SOAR's family): the prompt holds the demonstrations, the completion the program."
+    """A decoder-only policy (Qwen2's architecture, SOAR's family): the prompt holds the demonstrations, the completion
+    the program."""
     from transformers import Qwen2Config, Qwen2ForCausalLM
-    qc = Qwen2Config(vocab_size=len(tokenizer), hidden_size=cfg.d_model, intermediate_size=cfg.d_ff, num_hidden_layers=cfg.layers,
-                     num_attention_heads=cfg.heads, num_key_value_heads=cfg.heads, head_dim=cfg.d_kv, attention_dropout=cfg.dropout,
+    qc = Qwen2Config(vocab_size=len(tokenizer), hidden_size=cfg.d_model, intermediate_size=cfg.d_ff,
+                     num_hidden_layers=cfg.layers, num_attention_heads=cfg.heads, num_key_value_heads=cfg.heads,
+                     head_dim=cfg.d_kv, attention_dropout=cfg.dropout,
                      max_position_embeddings=cfg.enc_len + cfg.dec_len + 2, tie_word_embeddings=True,
                      pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id, bos_token_id=None)
     return Qwen2ForCausalLM(qc)
@@ -62,7 +69,8 @@ def build_policy(cfg:PolicyConfig, # the size, e.g. `POLICY_PRESETS['tiny']`
                  tokenizer=None,   # the tokenizer (None: `build_tokenizer()`); the vocabulary is its
                  seed:int=0        # the seed of the random weights
                 ):
-    "A randomly initialised `T5ForConditionalGeneration` (or with `kind='causal'` a decoder-only `Qwen2ForCausalLM`) of size `cfg` for `tokenizer`."
+    """A randomly initialised `T5ForConditionalGeneration` (or with `kind='causal'` a decoder-only `Qwen2ForCausalLM`)
+    of size `cfg` for `tokenizer`."""
     from transformers import T5Config, T5ForConditionalGeneration
     tokenizer = tokenizer or build_tokenizer()
     torch.manual_seed(seed)
@@ -70,21 +78,24 @@ def build_policy(cfg:PolicyConfig, # the size, e.g. `POLICY_PRESETS['tiny']`
     tc = T5Config(vocab_size=len(tokenizer), d_model=cfg.d_model, d_ff=cfg.d_ff, d_kv=cfg.d_kv, num_layers=cfg.layers,
                   num_decoder_layers=cfg.layers, num_heads=cfg.heads, dropout_rate=cfg.dropout,
                   pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
-                  decoder_start_token_id=tokenizer.pad_token_id, feed_forward_proj='gated-gelu', tie_word_embeddings=False)
+                  decoder_start_token_id=tokenizer.pad_token_id, feed_forward_proj='gated-gelu',
+                  tie_word_embeddings=False)
     model = T5ForConditionalGeneration(tc)
     # T5 initialises an untied output layer with std 1, which makes an untrained model's logits huge
     # (initial loss ~14 instead of ln|V| ~ 6.6) and its samples nearly deterministic; d_model^-1/2 does not
     torch.nn.init.normal_(model.lm_head.weight, std=cfg.d_model ** -0.5)
     return model
 
-# %% ../nbs/14_policy.ipynb #54e2ddc1
+# %% ../nbs/14_policy.ipynb #8492930a
 def policy_parameters(cfg: PolicyConfig, # the size
                       vocab: int         # the tokenizer's vocabulary
                      ) -> int:
-    "The parameters of `build_policy(cfg)`: the embedding (transformers ties the output layer to it), gated-GELU T5 blocks, norms, position buckets."
+    """The parameters of `build_policy(cfg)`: the embedding (transformers ties the output layer to it), gated-GELU T5
+    blocks, norms, position buckets."""
     if cfg.kind == 'causal':  # Qwen2 blocks: attention with biased q/k/v, a gated MLP, two norms
         hd = cfg.heads * cfg.d_kv
-        return vocab * cfg.d_model + cfg.layers * (4 * cfg.d_model * hd + 3 * hd + 3 * cfg.d_model * cfg.d_ff + 2 * cfg.d_model) + cfg.d_model
+        block = 4 * cfg.d_model * hd + 3 * hd + 3 * cfg.d_model * cfg.d_ff + 2 * cfg.d_model
+        return vocab * cfg.d_model + cfg.layers * block + cfg.d_model
     attn, ff = 4 * cfg.d_model * cfg.heads * cfg.d_kv, 3 * cfg.d_model * cfg.d_ff
     encoder = cfg.layers * (attn + ff + 2 * cfg.d_model) + cfg.d_model
     decoder = cfg.layers * (2 * attn + ff + 3 * cfg.d_model) + cfg.d_model
@@ -117,13 +128,16 @@ def check_memory(cfg: PolicyConfig, # the size (a `policy.init` checkpoint bring
                          f'gradients, Adam) but {device} has {free / 2**30:,.1f} GiB free; choose a smaller policy '
                          f'(policy=tiny|cpu|gpu|paper or policy.d_model/d_ff/layers)')
 
-# %% ../nbs/14_policy.ipynb #7dad96c1
+# %% ../nbs/14_policy.ipynb #3d8f5811
 def _flat_optimizer(opt) -> tuple:
+    """`(tensors, meta)` of `opt`'s state: its tensors by '{param id}.{name}', the rest as JSON with 'tensor' in their
+    place."""
     sd = opt.state_dict(); tensors, meta = {}, {'param_groups': sd['param_groups'], 'state': {}}
     for pid, st in sd['state'].items():
         meta['state'][str(pid)] = {}
         for k, v in st.items():
-            if torch.is_tensor(v): tensors[f'{pid}.{k}'] = v.detach().cpu().contiguous(); meta['state'][str(pid)][k] = 'tensor'
+            if torch.is_tensor(v):
+                tensors[f'{pid}.{k}'] = v.detach().cpu().contiguous(); meta['state'][str(pid)][k] = 'tensor'
             else: meta['state'][str(pid)][k] = v
     return tensors, meta
 
@@ -131,7 +145,8 @@ class CheckpointError(ValueError):
     "A checkpoint file that is missing, damaged, or not the one the run recorded: the message names it."
 
 def checkpoint_files(path) -> dict:
-    "`{file name: sha256}` of the files of checkpoint directory `path` (what a run records, to check them when it loads)."
+    """`{file name: sha256}` of the files of checkpoint directory `path` (what a run records, to check them when it
+    loads)."""
     import hashlib
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(Path(path).iterdir()) if f.is_file()}
 
@@ -152,7 +167,8 @@ def save_checkpoint(path,                # the checkpoint directory (created if 
                     optimizer=None,      # a torch optimizer whose state to save, so that training resumes exactly
                     extra:dict|None=None # anything else, as JSON (e.g. the training step)
                    ) -> dict:
-    "Write model, tokenizer, config and optimizer state to directory `path` (safetensors and JSON only); returns `checkpoint_files(path)`."
+    """Write model, tokenizer, config and optimizer state to directory `path` (safetensors and JSON only); returns
+    `checkpoint_files(path)`."""
     from safetensors.torch import save_file
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     with _no_hf_bars():  # no 'Writing model shards' bar for a few kB: the loop shows its own progress
@@ -165,7 +181,7 @@ def save_checkpoint(path,                # the checkpoint directory (created if 
     (path / 'extra.json').write_text(json.dumps(extra or {}))
     return checkpoint_files(path)
 
-# %% ../nbs/14_policy.ipynb #edf905b2
+# %% ../nbs/14_policy.ipynb #8023088f
 @contextmanager
 def _reading(f: Path):
     "Any failure inside becomes a `CheckpointError` naming file `f`."
@@ -176,28 +192,44 @@ def _reading(f: Path):
         raise CheckpointError(f'{f}: damaged checkpoint file ({why})') from e
 
 def _check_files(path: Path, files: dict):
-    "Raise `CheckpointError` naming the first file of `files` that is missing from `path` or differs from its recorded sha256."
+    """Raise `CheckpointError` naming the first file of `files` that is missing from `path` or differs from its recorded
+    sha256."""
     have = checkpoint_files(path) if path.is_dir() else {}
     for name, digest in files.items():
         if name not in have: raise CheckpointError(f'{path / name}: missing from the checkpoint')
-        if have[name] != digest: raise CheckpointError(f'{path / name}: damaged checkpoint file (not the one the run recorded)')
+        if have[name] != digest:
+            raise CheckpointError(f'{path / name}: damaged checkpoint file (not the one the run recorded)')
 
 def _json(f: Path, default=None):
     "The JSON of file `f` (`default` if it does not exist), or a `CheckpointError` naming it."
     if default is not None and not f.exists(): return default
     with _reading(f): return json.loads(f.read_text())
 
-_CALL_STATE = ('is_local', 'local_files_only', 'max_length', 'stride', 'truncation_side', 'truncation_strategy', 'pad_token_type_id',
-               'padding_side', 'pad_to_multiple_of')  # what a loaded tokenizer takes from its last call's truncation and padding
+# %% ../nbs/14_policy.ipynb #69fe6e22
+# what a loaded tokenizer takes from its last call's truncation and padding
+_CALL_STATE = ('is_local', 'local_files_only', 'max_length', 'stride', 'truncation_side', 'truncation_strategy',
+               'pad_token_type_id', 'padding_side', 'pad_to_multiple_of')
 
 def _model_class(init, local: bool = True):
-    "The `transformers` auto class of the model in `init`: seq2seq, or causal where its config says it is not an encoder-decoder."
+    """The `transformers` auto class of the model in `init`: seq2seq, or causal where its config says it is not an
+    encoder-decoder."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM
-    return AutoModelForSeq2SeqLM if AutoConfig.from_pretrained(init, local_files_only=local).is_encoder_decoder else AutoModelForCausalLM
+    seq2seq = AutoConfig.from_pretrained(init, local_files_only=local).is_encoder_decoder
+    return AutoModelForSeq2SeqLM if seq2seq else AutoModelForCausalLM
 
 def is_causal(model) -> bool:
     "Whether `model` is a decoder-only policy (its prompt holds the demonstrations)."
     return not model.config.is_encoder_decoder
+
+def _optimizer_state(path: Path, device: str) -> dict:
+    "The optimizer's `state_dict` saved in checkpoint `path` (`_flat_optimizer`'s two files), tensors on `device`."
+    from safetensors.torch import load_file
+    with _reading(path / 'optimizer.safetensors'): tensors = load_file(path / 'optimizer.safetensors', device=device)
+    meta = _json(path / 'optimizer.json')
+    with _reading(path / 'optimizer.json'):
+        return {'param_groups': meta['param_groups'],
+                'state': {int(pid): {k: (tensors[f'{pid}.{k}'] if v == 'tensor' else v) for k, v in st.items()}
+                          for pid, st in meta['state'].items()}}
 
 def load_checkpoint(path,                 # the checkpoint directory
                     device: str = 'cpu',  # where the model and optimizer state go
@@ -206,90 +238,109 @@ def load_checkpoint(path,                 # the checkpoint directory
     "`(model, tokenizer, cfg, optimizer_state or None, extra)` from a checkpoint directory; never unpickles."
     from transformers import PreTrainedTokenizerFast
     from safetensors import safe_open
-    from safetensors.torch import load_file
     path = Path(path)
-    if not (path / 'model.safetensors').exists(): raise CheckpointError(f'{path}: no model.safetensors (not a checkpoint)')
+    if not (path / 'model.safetensors').exists():
+        raise CheckpointError(f'{path}: no model.safetensors (not a checkpoint)')
     if files: _check_files(path, files)
     with _reading(path / 'model.safetensors'): safe_open(path / 'model.safetensors', 'pt').keys()
     _json(path / 'config.json')
-    with _reading(path), _no_hf_bars(): model = _model_class(path).from_pretrained(path, use_safetensors=True).to(device)
+    with _reading(path), _no_hf_bars():
+        model = _model_class(path).from_pretrained(path, use_safetensors=True).to(device)
     with _reading(path / 'tokenizer.json'): tok = PreTrainedTokenizerFast.from_pretrained(path)
     for k in _CALL_STATE: tok.init_kwargs.pop(k, None)  # how it was loaded and last called: not saved again
     with _reading(path / 'policy_config.json'): cfg = PolicyConfig(**_json(path / 'policy_config.json'))
-    opt_state = None
-    if (path / 'optimizer.safetensors').exists():
-        with _reading(path / 'optimizer.safetensors'): tensors = load_file(path / 'optimizer.safetensors', device=device)
-        meta = _json(path / 'optimizer.json')
-        with _reading(path / 'optimizer.json'):
-            opt_state = {'param_groups': meta['param_groups'],
-                         'state': {int(pid): {k: (tensors[f'{pid}.{k}'] if v == 'tensor' else v) for k, v in st.items()}
-                                   for pid, st in meta['state'].items()}}
+    opt_state = _optimizer_state(path, device) if (path / 'optimizer.safetensors').exists() else None
     extra = _json(path / 'extra.json', {})
-    if not isinstance(extra, dict): raise CheckpointError(f'{path / "extra.json"}: damaged checkpoint file (not a JSON object)')
+    if not isinstance(extra, dict):
+        raise CheckpointError(f'{path / "extra.json"}: damaged checkpoint file (not a JSON object)')
     return model, tok, cfg, opt_state, extra
 
-# %% ../nbs/14_policy.ipynb #98e0f18a
+# %% ../nbs/14_policy.ipynb #af50652b
 def _first_line(e: Exception) -> str: return (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
 
 def _hub_unreachable(timeout: float = 5.0) -> str | None:
-    "Why the Hugging Face hub can't be reached from here (offline mode, no name, no connection), or None: asked once, quickly, not retried."
+    """Why the Hugging Face hub can't be reached from here (offline mode, no name, no connection), or None: asked once,
+    quickly, not retried."""
     import os, socket
     from urllib.parse import urlparse
     from huggingface_hub import constants
     if constants.HF_HUB_OFFLINE: return 'HF_HUB_OFFLINE is set'
     url = urlparse(constants.ENDPOINT)
-    try: socket.create_connection((url.hostname, url.port or (443 if url.scheme == 'https' else 80)), timeout=timeout).close()
+    port = url.port or (443 if url.scheme == 'https' else 80)
+    try: socket.create_connection((url.hostname, port), timeout=timeout).close()
     except OSError as e: return f'the hub ({constants.ENDPOINT}) cannot be reached from here ({e.strerror or e})'
     return None
 
-# %% ../nbs/14_policy.ipynb #4db84415
-def load_pretrained(init: str # a Hugging Face model folder or hub id
-                   ) -> tuple:
-    "`(model, tokenizer)` from `init` through `from_pretrained`; a `CheckpointError` naming it when it cannot be loaded or its words are not the DSL's."
+def _from_pretrained(init: str, local: bool) -> tuple:
+    "`(tokenizer, model)` of `init` through `from_pretrained`: from local files only, or from the hub too."
     from transformers import AutoTokenizer
-    def load(local):
-        with _no_hf_bars(): return AutoTokenizer.from_pretrained(init, local_files_only=local), _model_class(init, local).from_pretrained(init, local_files_only=local)
-    try: tok, model = load(True)  # a folder, or a hub id already in the local cache
-    except (OSError, ValueError, KeyError) as e:
-        if Path(init).is_dir(): raise CheckpointError(f'policy.init={init}: cannot load it (the folder: {_first_line(e)})') from None
-        if Path(init).is_absolute() or init.startswith(('.', '~')): raise CheckpointError(f'policy.init={init}: cannot load it (no such folder)') from None
-        if (why := _hub_unreachable()) is not None:
-            raise CheckpointError(f'policy.init={init}: not a local folder nor in the local cache, and {why}; download it where the '
-                                  f'hub is reachable (huggingface-cli download {init} --local-dir DIR) and give policy.init=DIR') from None
-        try: tok, model = load(False)
-        except (OSError, ValueError, KeyError) as e:
-            raise CheckpointError(f'policy.init={init}: cannot load it (not a local folder, and the hub did not give it: {_first_line(e)})') from None
+    with _no_hf_bars():
+        return (AutoTokenizer.from_pretrained(init, local_files_only=local),
+                _model_class(init, local).from_pretrained(init, local_files_only=local))
+
+def _check_vocab(init: str, tok, model):
+    "Raise `CheckpointError` when `tok` is word-level but not the DSL's, or has more tokens than `model` embeds."
     have = tok.get_vocab()
     if word_level(tok) and any(have.get(t) != i for t, i in build_tokenizer().get_vocab().items()):
         raise CheckpointError(f"policy.init={init}: its word-level tokenizer is not codeit_nb's DSL tokenizer "
-                              "(a subword tokenizer, such as CodeT5+'s BPE, is spelled in pieces; a word-level one must be the DSL's)")
-    if model.get_input_embeddings().num_embeddings < len(tok):
-        raise CheckpointError(f'policy.init={init}: its tokenizer has {len(tok)} tokens but the model embeds {model.get_input_embeddings().num_embeddings}')
+                              "(a subword tokenizer, such as CodeT5+'s BPE, is spelled in pieces; a word-level one "
+                              "must be the DSL's)")
+    if (embeds := model.get_input_embeddings().num_embeddings) < len(tok):
+        raise CheckpointError(f'policy.init={init}: its tokenizer has {len(tok)} tokens but the model embeds {embeds}')
+
+# %% ../nbs/14_policy.ipynb #d26dbd7f
+def load_pretrained(init: str # a Hugging Face model folder or hub id
+                   ) -> tuple:
+    """`(model, tokenizer)` from `init` through `from_pretrained`; a `CheckpointError` naming it when it cannot be
+    loaded or its words are not the DSL's."""
+    try: tok, model = _from_pretrained(init, True)  # a folder, or a hub id already in the local cache
+    except (OSError, ValueError, KeyError) as e:
+        if Path(init).is_dir():
+            raise CheckpointError(f'policy.init={init}: cannot load it (the folder: {_first_line(e)})') from None
+        if Path(init).is_absolute() or init.startswith(('.', '~')):
+            raise CheckpointError(f'policy.init={init}: cannot load it (no such folder)') from None
+        if (why := _hub_unreachable()) is not None:
+            raise CheckpointError(f'policy.init={init}: not a local folder nor in the local cache, and {why}; download '
+                                  f'it where the hub is reachable (huggingface-cli download {init} --local-dir DIR) '
+                                  'and give policy.init=DIR') from None
+        try: tok, model = _from_pretrained(init, False)
+        except (OSError, ValueError, KeyError) as e:
+            raise CheckpointError(f'policy.init={init}: cannot load it (not a local folder, and the hub did not give '
+                                  f'it: {_first_line(e)})') from None
+    _check_vocab(init, tok, model)
     for k in _CALL_STATE: tok.init_kwargs.pop(k, None)
     return model, tok
 
-# %% ../nbs/14_policy.ipynb #8cf90ee8
+# %% ../nbs/14_policy.ipynb #c5f680e4
+def _byte_bpe(texts: list, vocab_size: int):
+    "A tokenizer laid out as CodeT5+'s: a byte-level BPE of `vocab_size` learnt from `texts`, each text in <s> … </s>."
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+    bpe = Tokenizer(models.BPE(unk_token='<unk>'))
+    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+    learn = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=['<pad>', '<s>', '</s>', '<unk>'],
+                                show_progress=False, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    bpe.train_from_iterator(texts, learn)
+    bpe.post_processor = processors.TemplateProcessing(single='<s> $A </s>', special_tokens=[('<s>', 1), ('</s>', 2)])
+    return PreTrainedTokenizerFast(tokenizer_object=bpe, pad_token='<pad>', bos_token='<s>', eos_token='</s>',
+                                   unk_token='<unk>', model_max_length=4096)
+
+_SUBWORD_SIZE = PolicyConfig(d_model=64, d_ff=128, layers=2, heads=2, d_kv=32)  # `subword_checkpoint`'s default
+
 def subword_checkpoint(path,           # the folder to write (created)
                        texts: list,    # what the BPE learns its pieces from (decoder texts of programs, encoder texts)
                        vocab_size: int = 600, # the BPE's vocabulary (256 bytes, 4 special tokens, merges)
-                       cfg: PolicyConfig = PolicyConfig(d_model=64, d_ff=128, layers=2, heads=2, d_kv=32), # the size (`kind='causal'`: decoder-only)
+                       cfg: PolicyConfig = _SUBWORD_SIZE, # the size (`kind='causal'`: decoder-only)
                        seed: int = 0   # the seed of the random weights
                       ) -> Path:
-    "A small checkpoint laid out as CodeT5+'s (a T5; a Qwen2 decoder with `cfg.kind='causal'`) with a byte-level BPE learnt from `texts`, saved with `save_pretrained`."
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
-    bpe = Tokenizer(models.BPE(unk_token='<unk>'))
-    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
-    learn = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=['<pad>', '<s>', '</s>', '<unk>'], show_progress=False,
-                                initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    bpe.train_from_iterator(texts, learn)
-    bpe.post_processor = processors.TemplateProcessing(single='<s> $A </s>', special_tokens=[('<s>', 1), ('</s>', 2)])
-    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, pad_token='<pad>', bos_token='<s>', eos_token='</s>', unk_token='<unk>',
-                                  model_max_length=4096)
+    """A small checkpoint laid out as CodeT5+'s (a T5; a Qwen2 decoder with `cfg.kind='causal'`) with a byte-level BPE
+    learnt from `texts`, saved with `save_pretrained`."""
+    from transformers import T5Config, T5ForConditionalGeneration
+    tok = _byte_bpe(texts, vocab_size)
     torch.manual_seed(seed)
-    tc = T5Config(vocab_size=len(tok), d_model=cfg.d_model, d_ff=cfg.d_ff, d_kv=cfg.d_kv, num_layers=cfg.layers, num_heads=cfg.heads,
-                  feed_forward_proj='relu', dropout_rate=cfg.dropout, pad_token_id=0, bos_token_id=1, eos_token_id=2,
-                  decoder_start_token_id=0)
+    tc = T5Config(vocab_size=len(tok), d_model=cfg.d_model, d_ff=cfg.d_ff, d_kv=cfg.d_kv, num_layers=cfg.layers,
+                  num_heads=cfg.heads, feed_forward_proj='relu', dropout_rate=cfg.dropout, pad_token_id=0,
+                  bos_token_id=1, eos_token_id=2, decoder_start_token_id=0)
     path = Path(path)
     model = _causal(cfg, tok) if cfg.kind == 'causal' else T5ForConditionalGeneration(tc)
     with _no_hf_bars(): model.save_pretrained(path, safe_serialization=True)
