@@ -164,7 +164,7 @@ def solvers_stats(args):
     print('most used: ' + ', '.join(f'{k} {v}' for k, v in list(r['primitive_use'].items())[:15]))
     print(f"never used ({len(r['unused_primitives'])}): " + ' '.join(r['unused_primitives']))
 
-# %% ../nbs/90a_cli_commands.ipynb #c847606c
+# %% ../nbs/90a_cli_commands.ipynb #85b1cab3
 def _positive(args, *names):
     for n in names:
         if getattr(args, n) is not None and getattr(args, n) < 1: raise CLIError(f"--{n} must be at least 1")
@@ -184,10 +184,13 @@ def mutate_cmd(args):
     except ValueError as e: raise CLIError(str(e)) from None
     print(json.dumps(tot) if args.json else '\n'.join(f'{k}: {v}' for k, v in tot.items()))
 
-@command('baseline', 'the mutation baseline on the ARC-AGI-1 evaluation tasks, scored with pass@3',
+@command('baseline', 'the mutation baseline on the evaluation tasks (or --search), scored with pass@3',
          arg('--samples', type=int, required=True, help='mutation attempts'),
          arg('--workers', type=int, default=1, help='worker processes'),
          arg('--seed', type=int, default=0, help='corpus seed'),
+         arg('--search', default='arc1/evaluation', metavar='SET|DIR',
+             help="the tasks searched: arc1/evaluation (default), arc2/evaluation, arc2/training or a folder of task "
+                  "files (tasks without test outputs are answered in submission.json, not scored)"),
          arg('--out', type=_out_dir, default=None, help='output directory (default runs/baseline-SAMPLES-sSEED; '
                                                         'resumed if it exists)'),
          arg('--json', action='store_true', help='print one JSON object'), *_ENGINE_ARGS)
@@ -195,14 +198,17 @@ def baseline_cmd(args):
     from codeit_nb.baseline import run_baseline
     _positive(args, 'samples', 'workers')
     out = args.out or f'runs/baseline-{args.samples}-s{args.seed}'
-    try: r = run_baseline(args.samples, out, args.workers, args.seed, progress=not args.json, **_engine(args))
-    except ValueError as e: raise CLIError(str(e)) from None
+    try: r = run_baseline(args.samples, out, args.workers, args.seed, args.search, progress=not args.json,
+                          **_engine(args))
+    except ValueError as e: raise CLIError(str(e)) from None  # a bad --search is named in the message
     if args.json:
-        keys = ('samples', 'solved', 'solve_rate', 'programs', 'seconds_mutation', 'seconds_evaluation')
+        keys = ('samples', 'solved', 'solve_rate', 'tasks', 'searched', 'programs', 'seconds_mutation',
+                'seconds_evaluation')
         print(json.dumps({k: r[k] for k in keys}))
         return 0
-    print(f"mutation baseline: {r['solved']}/{r['tasks']} evaluation tasks solved ({100 * r['solve_rate']:.2f} %) "
-          f"with {r['samples']} samples ({r['programs']} distinct programs); curve in {out}/curve.png")
+    print(f"mutation baseline: {r['solved']}/{r['tasks']} tasks of {args.search} solved "
+          f"({100 * r['solve_rate']:.2f} %) with {r['samples']} samples ({r['programs']} distinct programs); "
+          f"curve in {out}/curve.png")
 
 # %% ../nbs/90a_cli_commands.ipynb #6847639e
 def _overrides(groups) -> dict:

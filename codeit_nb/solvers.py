@@ -14,8 +14,8 @@ from .program import parse, typecheck, ProgramError
 from .interpreter import run, compile_program
 
 # %% auto #0
-__all__ = ['SOLVER_DIR', 'SOLVER_DIRS', 'solver_ids', 'load_solver', 'load_solvers', 'check_solver', 'verify_solvers',
-           'solver_stats']
+__all__ = ['SOLVER_DIR', 'SOLVER_DIRS', 'solver_ids', 'load_solver', 'load_solvers', 'task_content', 'solvers_apart',
+           'check_solver', 'verify_solvers', 'solver_stats']
 
 # %% ../nbs/07_solvers.ipynb #88a75516
 SOLVER_DIR = Path(codeit_nb.__file__).parent / 'solver_programs'
@@ -44,6 +44,18 @@ def load_solvers(task_set: str = 'arc1/training' # a key of `SOLVER_DIRS`
                 ) -> dict[str, str]:
     "All solver texts of `task_set` by task id."
     return {i: load_solver(i, task_set) for i in solver_ids(task_set)}
+
+# %% ../nbs/07_solvers.ipynb #4eafba4b
+def task_content(task: Task) -> tuple:
+    "What a task is apart from its name: its demonstrations and its test inputs."
+    return tuple((p.input, p.output) for p in task.train), tuple(p.input for p in task.test)
+
+def solvers_apart(searched: dict, # task id -> `Task`: the tasks searched
+                  pool: dict      # task id -> `Task`: training tasks whose solvers may be used
+                 ) -> list:
+    "Ids of `pool`'s tasks that are not among `searched`, by id or by content, sorted."
+    out = set(searched) | {task_content(t) for t in searched.values()}
+    return sorted(t for t, task in pool.items() if t not in out and task_content(task) not in out)
 
 # %% ../nbs/07_solvers.ipynb #7c3c6af9
 def check_solver(task: Task, text: str) -> dict:
