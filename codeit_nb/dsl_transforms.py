@@ -11,8 +11,8 @@ from .dsl_grids import _indices, _bounds, mostcolor, shift
 # %% auto #0
 __all__ = ['canvas', 'rot90', 'rot180', 'rot270', 'hmirror', 'vmirror', 'dmirror', 'cmirror', 'upscale', 'hupscale', 'vupscale',
            'downscale', 'hconcat', 'vconcat', 'crop', 'subgrid', 'tophalf', 'bottomhalf', 'lefthalf', 'righthalf',
-           'hsplit', 'vsplit', 'panels', 'trim', 'compress', 'replace', 'switch', 'cellwise', 'fill', 'paint',
-           'underfill', 'underpaint', 'cover', 'move']
+           'hsplit', 'vsplit', 'panel_spans', 'panels', 'trim', 'compress', 'replace', 'switch', 'cellwise', 'fill',
+           'paint', 'underfill', 'underpaint', 'cover', 'move']
 
 # %% ../nbs/03b_dsl_transforms.ipynb #05c78587
 def _grid(rows):
@@ -143,7 +143,7 @@ def righthalf(g):
     "The right half of a grid (the middle column excluded)."
     return _grid(r[len(r) - len(r) // 2:] for r in g)
 
-# %% ../nbs/03b_dsl_transforms.ipynb #acd1b1e2
+# %% ../nbs/03b_dsl_transforms.ipynb #1e511075
 def _split(n, k):
     if not 0 < k <= n: raise ValueError(f'cannot split {n} into {k}')
     sz, gap = n // k, n % k != 0
@@ -159,15 +159,14 @@ def vsplit(g, k):
     "Split a grid into `k` equal parts one above another (dropping one separator row each if needed)."
     return tuple(_grid(g[a:a + s]) for a, s in _split(len(g), k))
 
-@prim('(Grid) -> Tup[Grid]', family='transforms')
-def panels(g):
-    "The sub-grids between full rows and columns of one colour (separator lines), row by row."
+def panel_spans(g) -> tuple:
+    "Row spans and column spans, `(start, stop)`, of the panels between separator lines (one span each if none)."
     h, w = len(g), len(g[0])
     fr = [i for i in range(h) if len(set(g[i])) == 1]
     fc = [j for j in range(w) if len({g[i][j] for i in range(h)}) == 1]
     # separators: a line colour that is the colour of every full line chosen
     colors = Counter([g[i][0] for i in fr] + [g[0][j] for j in fc])
-    if not colors: return (g,)
+    if not colors: return [(0, h)], [(0, w)]
     sep = max(sorted(colors), key=colors.__getitem__)
     rs = [i for i in fr if g[i][0] == sep]; cs = [j for j in fc if g[0][j] == sep]
     def spans(cuts, n):
@@ -176,7 +175,14 @@ def panels(g):
             if c - prev > 1: out.append((prev + 1, c))
             prev = c
         return out
-    return tuple(_grid(r[b:d] for r in g[a:c]) for a, c in spans(rs, h) for b, d in spans(cs, w))
+    return spans(rs, h), spans(cs, w)
+
+@prim('(Grid) -> Tup[Grid]', family='transforms')
+def panels(g):
+    "The sub-grids between full rows and columns of one colour (separator lines), row by row."
+    rows, cols = panel_spans(g)
+    if rows == [(0, len(g))] and cols == [(0, len(g[0]))]: return (g,)  # no separator lines
+    return tuple(_grid(r[b:d] for r in g[a:c]) for a, c in rows for b, d in cols)
 
 # %% ../nbs/03b_dsl_transforms.ipynb #4681efdc
 @prim('(Grid) -> Grid', family='transforms')
