@@ -15,7 +15,7 @@ from .settings import between, one_of, check_settings
 # %% auto #0
 __all__ = ['POLICY_PRESETS', 'PolicyConfig', 'build_policy', 'policy_parameters', 'training_bytes', 'free_bytes', 'check_memory',
            'CheckpointError', 'checkpoint_files', 'save_checkpoint', 'is_causal', 'load_checkpoint', 'load_pretrained',
-           'subword_checkpoint']
+           'subword_texts', 'subword_checkpoint']
 
 # %% ../nbs/14_policy.ipynb #225a58a5
 @dataclass(frozen=True)
@@ -310,6 +310,17 @@ def load_pretrained(init: str # a Hugging Face model folder or hub id
     _check_vocab(init, tok, model)
     for k in _CALL_STATE: tok.init_kwargs.pop(k, None)
     return model, tok
+
+# %% ../nbs/14_policy.ipynb #f2086027
+def subword_texts(n_tasks: int = 50 # ARC-AGI-1 training tasks whose encodings join the texts
+                 ) -> list:
+    "Texts to learn a subword tokenizer from: every solver's tokens, the DSL's vocabulary, `n_tasks` task encodings."
+    from codeit_nb.solvers import load_solvers
+    from codeit_nb.tokenizer import program_tokens, encode_task, vocabulary
+    from codeit_nb.data import arc1
+    solvers = [*load_solvers().values(), *load_solvers('arc2/training').values()]
+    tasks = list(arc1('training').values())[:n_tasks]
+    return [program_tokens(p) for p in solvers] + [' '.join(vocabulary())] + [encode_task(t, 512) for t in tasks]
 
 # %% ../nbs/14_policy.ipynb #c5f680e4
 def _byte_bpe(texts: list, vocab_size: int):

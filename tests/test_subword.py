@@ -8,18 +8,16 @@ from codeit_nb.data import arc1
 from codeit_nb.loop import Loop
 from codeit_nb.loop_config import MICRO, config_with
 from codeit_nb.run_dir import run_digest
-from codeit_nb.policy import load_pretrained, subword_checkpoint
+from codeit_nb.policy import load_pretrained, subword_checkpoint, subword_texts
 from codeit_nb.program import check
 from codeit_nb.sampling import ProgramConstraint
 from codeit_nb.solvers import load_solvers
-from codeit_nb.tokenizer import encode_task, program_tokens, tokens_program, vocabulary
+from codeit_nb.tokenizer import encode_task, program_tokens, tokens_program
 
 
 @pytest.fixture(scope='module')
 def sub(tmp_path_factory):
-    texts = [program_tokens(p) for p in load_solvers().values()] + [' '.join(vocabulary())]
-    texts += [encode_task(t, 512) for t in list(arc1('training').values())[:50]]
-    return subword_checkpoint(tmp_path_factory.mktemp('sub') / 'codet5-shaped', texts, vocab_size=1000)
+    return subword_checkpoint(tmp_path_factory.mktemp('sub') / 'codet5-shaped', subword_texts(), vocab_size=1000)
 
 
 def test_every_solver_round_trips_and_is_reachable(sub):
@@ -96,11 +94,9 @@ def test_causal_policy_runs_and_resumes_exactly(tmp_path):
 
 def test_causal_subword_checkpoint_samples_programs(tmp_path, sub):
     "A decoder-only model with a BPE (a small Qwen2 made here): every constrained sample is a program; a run starts from it."
-    from dataclasses import replace
     from codeit_nb.policy import PolicyConfig, is_causal
     from codeit_nb.sampling import policy_inputs
-    texts = [program_tokens(p) for p in load_solvers().values()] + [' '.join(vocabulary())]
-    path = subword_checkpoint(tmp_path / 'qwen-shaped', texts, vocab_size=1000, cfg=PolicyConfig(d_model=64, d_ff=128, layers=2, heads=2,
+    path = subword_checkpoint(tmp_path / 'qwen-shaped', subword_texts(0), vocab_size=1000, cfg=PolicyConfig(d_model=64, d_ff=128, layers=2, heads=2,
                                                                                                     d_kv=32, kind='causal'))
     model, tok = load_pretrained(str(path))
     assert is_causal(model)
