@@ -164,3 +164,14 @@ def test_index_shows_every_module():
     text = ''.join(''.join(c['source']) for c in _cells(ROOT / 'nbs' / 'index.ipynb') if c['cell_type'] == 'markdown')
     missing = sorted(m for m in _modules() if f'`{m}`' not in text)
     assert not missing, f'modules missing from the layer table in nbs/index.ipynb: {missing}'
+
+
+def test_chapters_have_distinct_pages():
+    "Two chapters whose names differ only in their number would share one page of the docs site (`90_cli`, `90b_cli`)."
+    import re
+    pages = {}
+    for nb in sorted((ROOT / 'nbs').rglob('*.ipynb')):
+        page = str(nb.relative_to(ROOT / 'nbs').with_name(re.sub(r'^\d+[a-z]?_', '', nb.name)))
+        pages.setdefault(page, []).append(nb.name)
+    same = {p: n for p, n in pages.items() if len(n) > 1}
+    assert not same, f'chapters sharing a docs page: {same}'
