@@ -15,10 +15,10 @@ from .scoring import Candidate, candidates_for, pass_at_k, write_submission, sco
 from .mutation import MutationConfig, write_corpus, load_corpus
 
 # %% auto #0
-__all__ = ['corpus_programs', 'search_tasks', 'evaluate_programs', 'baseline_curve', 'plot_curve', 'baseline_candidates',
-           'run_baseline']
+__all__ = ['corpus_programs', 'baseline_split', 'search_tasks', 'evaluate_programs', 'baseline_curve', 'plot_curve',
+           'baseline_candidates', 'run_baseline']
 
-# %% ../nbs/12_baseline.ipynb #bb9a5a7a
+# %% ../nbs/12_baseline.ipynb #2119672e
 def corpus_programs(corpus_dir) -> list:
     "`(first attempt index, parent, program text)` of the distinct programs of a corpus, grouped by parent."
     ds = load_corpus(corpus_dir)
@@ -33,6 +33,11 @@ def _grid_rows(outputs) -> list:
     return [None if o is None else [list(r) for r in o] for o in outputs]
 
 @lru_cache(maxsize=4)
+def baseline_split(name: str # what is searched: a task set, 'dev', or a folder
+                  ) -> str:
+    "The name the baseline records for `name`'s tasks: ARC-AGI-1's by split, as it always did ('dev': training tasks)."
+    return {'dev': 'training', 'arc1/evaluation': 'evaluation', 'arc1/training': 'training'}.get(name, name)
+
 def search_tasks(split: str # an ARC-AGI-1 split ('evaluation'), a task set ('arc2/evaluation', ...) or a folder
                 ) -> dict:
     "The tasks programs are run on, by id (read once a process: a worker reads a user's folder once)."
@@ -139,7 +144,7 @@ def baseline_candidates(out,   # a mutation-baseline directory (`codeit baseline
     return [c for t in tasks if (d / f'{t.id}.json').exists()
             for c in _cands(json.loads((d / f'{t.id}.json').read_text()), t.id)]
 
-# %% ../nbs/12_baseline.ipynb #f1241247
+# %% ../nbs/12_baseline.ipynb #5ebf375f
 def run_baseline(samples:int,            # mutation attempts
                  out,                    # the run's directory
                  workers:int=1,          # worker processes
@@ -151,7 +156,7 @@ def run_baseline(samples:int,            # mutation attempts
                 ) -> dict:
     """Mutate `samples` times, evaluate on `split`, score: writes the corpus, candidates, curve (JSON, CSV, PNG) and
     submission under `out`."""
-    split = {'arc1/evaluation': 'evaluation', 'arc1/training': 'training'}.get(split, split)
+    split = baseline_split(split)
     everything = search_tasks(split)  # a bad name or folder is refused before any work
     out = Path(out); t0 = time.perf_counter()
     totals = write_corpus(MutationConfig(samples=samples, seed=seed), out / 'corpus', workers, progress, engine,

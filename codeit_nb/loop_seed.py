@@ -44,7 +44,7 @@ def task_sets(cfg: LoopConfig) -> tuple:
 
 def _as_grids(gs) -> tuple: return tuple(tuple(map(tuple, g)) for g in gs)
 
-# %% ../nbs/19c_loop_seed.ipynb #144f1857
+# %% ../nbs/19c_loop_seed.ipynb #4938a2b1
 def mutant_experiences(cfg: LoopConfig, # its `mutation_samples` (attempts) and `seed` are used
                        have: list,      # ids of the training tasks whose solvers are mutated
                        solvers: dict,   # task id -> solver text
@@ -67,8 +67,9 @@ def mutant_experiences(cfg: LoopConfig, # its `mutation_samples` (attempts) and 
 
 def seed_experiences(cfg: LoopConfig, seeds: list) -> list:
     "The solvers of `seeds`, (unless A6) `mutation_samples` mutation attempts and `random_samples` random programs."
-    train, solvers, out = seed_tasks(search_name(cfg)), load_solvers(), []
-    if search_name(cfg).startswith('arc2/'): solvers |= load_solvers('arc2/training')
+    name, solvers, out = search_name(cfg), load_solvers(), []
+    train = seed_tasks(name)
+    if name.startswith('arc2/'): solvers |= load_solvers('arc2/training')
     have = [t for t in seeds if t in solvers]
     for t in have:
         task = train[t]

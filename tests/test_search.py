@@ -10,7 +10,7 @@ import pytest
 from codeit_nb.data import arc1, arc2, task_set
 from codeit_nb.loop_config import MICRO, SEARCH_SETS, config_with
 from codeit_nb.loop_seed import task_sets, seed_tasks, search_name
-from codeit_nb.solvers import task_content as _content
+from codeit_nb.solvers import task_content
 
 
 @pytest.mark.parametrize('name', SEARCH_SETS)
@@ -20,7 +20,7 @@ def test_seed_never_holds_a_searched_task(name):
     searched = {t.id for t in search}
     assert not set(seeds) & searched
     pool = seed_tasks(search_name(cfg))
-    assert not {_content(pool[t]) for t in seeds} & {_content(t) for t in search}
+    assert not {task_content(pool[t]) for t in seeds} & {task_content(t) for t in search}
     assert seeds and search
 
 
