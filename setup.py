@@ -58,7 +58,7 @@ setuptools.setup(
     # text files, `*.dsl`, no `__init__.py`) are shipped as package data.
     packages=setuptools.find_namespace_packages(include=[cfg['lib_path'], f"{cfg['lib_path']}.*"], exclude=['*.__pycache__']),
     include_package_data=True,
-    package_data={'': ['*.dsl']},
+    package_data={'': ['*.dsl', 'harvest.json']},
     install_requires=requirements,
     extras_require={'dev': dev_requirements, 'ray': words('ray_requirements')},  # `pip install -e '.[ray]'`: the Ray executor
     entry_points={

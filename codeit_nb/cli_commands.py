@@ -14,9 +14,9 @@ from .dashboard_args import (DASHBOARD_ARGS, MIN_PASSWORD, OptionError, command_
                                       read_logins, serving_options)
 
 # %% auto #0
-__all__ = ['task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'mutate_cmd',
-           'baseline_cmd', 'run_cmd', 'results_cmd', 'score_cmd', 'export_cmd', 'pretrain_cmd', 'dashboard_cmd',
-           'passwd_cmd']
+__all__ = ['task_summary', 'data_info', 'data_show', 'exec_program', 'solvers_verify', 'solvers_stats', 'solvers_harvest',
+           'mutate_cmd', 'baseline_cmd', 'run_cmd', 'results_cmd', 'score_cmd', 'export_cmd', 'pretrain_cmd',
+           'dashboard_cmd', 'passwd_cmd']
 
 # %% ../nbs/90a_cli_commands.ipynb #0a077cbc
 group('data', 'ARC datasets and task files: sizes, summaries, pictures')
@@ -130,21 +130,22 @@ def _engine(args) -> dict:
     except ValueError as e: raise CLIError(f'--{e}') from None
     return {'engine': args.executor, 'address': args.ray_address}
 
-# %% ../nbs/90a_cli_commands.ipynb #cafb4b5c
-group('solvers', 'the hand-written solvers of training tasks (ARC-AGI-1, and new ARC-AGI-2 ones)')
+# %% ../nbs/90a_cli_commands.ipynb #6a3d21fb
+group('solvers', 'the solvers of training tasks: hand-written (ARC-AGI-1, new ARC-AGI-2 ones) and harvested')
 
-_SOLVER_SET = arg('--set', dest='task_set', default='arc1/training', choices=('arc1/training', 'arc2/training'),
-                  help="whose solvers: the ARC-AGI-1 training tasks' (default) or new ARC-AGI-2 training tasks'")
+_SOLVER_SET = arg('--set', dest='task_set', default='arc1/training',
+                  choices=('arc1/training', 'arc2/training', 'arc2/harvest'),
+                  help="whose solvers: the ARC-AGI-1 training tasks' (default), new ARC-AGI-2 training tasks', or "
+                       "those a seed harvest found")
 
 @command('solvers verify', 'run every solver on all its train and test examples in the sandbox',
          arg('--task', metavar='ID', nargs='*', help='only these tasks'),
          arg('--workers', type=int, default=1, help='worker processes'), _SOLVER_SET,
          arg('--json', action='store_true', help='print one JSON object'), *_ENGINE_ARGS)
 def solvers_verify(args):
-    from codeit_nb.data import task_set
-    from codeit_nb.solvers import verify_solvers
+    from codeit_nb.solvers import verify_solvers, solver_tasks
     if args.task:
-        unknown = [t for t in args.task if t not in task_set(args.task_set)]
+        unknown = [t for t in args.task if t not in solver_tasks(args.task_set)]
         if unknown: raise CLIError(f"not tasks of {args.task_set}: {' '.join(unknown)}")
     if args.workers < 1: raise CLIError('--workers must be at least 1')
     r = verify_solvers(args.task or None, args.workers, **_engine(args), task_set=args.task_set)
@@ -163,6 +164,28 @@ def solvers_stats(args):
     print(f"{r['solvers']} solvers, {r['lines_total']} lines: median {r['lines_median']}, max {r['lines_max']}")
     print('most used: ' + ', '.join(f'{k} {v}' for k, v in list(r['primitive_use'].items())[:15]))
     print(f"never used ({len(r['unused_primitives'])}): " + ' '.join(r['unused_primitives']))
+
+@command('solvers harvest', 'find solvers for the ARC-AGI-2 training tasks no collection solves, by mutation and from '
+                            'stored runs',
+         arg('--samples', type=int, default=0, help='mutation attempts of a fresh pass (0: none)'),
+         arg('--from', dest='sources', metavar='DIR', nargs='*', default=[],
+             help='run or baseline directories whose candidates are read (e.g. `codeit bench eval --out`)'),
+         arg('--work', metavar='DIR', help="the fresh pass's directory (corpus and per-task results; resumable)"),
+         arg('--out', metavar='DIR', help='the collection to add to (default: the package\'s arc2/harvest)'),
+         arg('--task', metavar='ID', nargs='*', default=[], help='only these unsolved tasks (default: all of them)'),
+         arg('--seed', type=int, default=0, help='corpus seed'),
+         arg('--workers', type=int, default=1, help='worker processes'),
+         arg('--json', action='store_true', help='print one JSON object'))
+def solvers_harvest(args):
+    from codeit_nb.harvest import harvest
+    if args.samples < 0 or args.workers < 1: raise CLIError('--samples must be at least 0 and --workers at least 1')
+    if args.samples and not args.work: raise CLIError('--samples needs --work DIR (where the fresh pass is kept)')
+    try: r = harvest(args.samples, tuple(args.sources), args.work, args.out, seed=args.seed, workers=args.workers,
+                     progress=not args.json, only=tuple(args.task))
+    except (FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
+    if args.json: print(json.dumps(r)); return 0
+    print(f"harvested {r['harvested']} of {r['targets']} unsolved training tasks ({r['found']} programs tried): "
+          + ', '.join(f'{o} {n}' for o, n in r['by_origin'].items()))
 
 # %% ../nbs/90a_cli_commands.ipynb #85b1cab3
 def _positive(args, *names):

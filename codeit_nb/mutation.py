@@ -179,7 +179,7 @@ def mutants_of(parent:str,             # the solver's task id, recorded in each 
                      'n_train': len(inputs) if n_train is None else n_train, 'equivalent': eq})
     return rows, counts
 
-# %% ../nbs/09_mutation.ipynb #35002c53
+# %% ../nbs/09_mutation.ipynb #d5d1170a
 SHARD = 32  # attempts per shard
 
 @dataclass(frozen=True)
@@ -190,6 +190,13 @@ class MutationConfig:
     depth: int = 1  # edits per mutant (2+ gives mutants of mutants)
     weights: Weights = Weights()
     shard: int = SHARD
+    collections: tuple = ('arc1/training',)  # whose solvers are mutated: keys of `solvers.SOLVER_DIRS`
+
+def _conf(cfg: MutationConfig) -> dict:
+    "`cfg` as the corpus manifest records it (`collections` only where it is not the default, as before it existed)."
+    d = json.loads(json.dumps(asdict(cfg)))
+    if tuple(cfg.collections) == ('arc1/training',): del d['collections']
+    return d
 
 def _shard_spec(cfg: MutationConfig, s: int, parents: list) -> tuple:
     perm = parents[:]; random.Random(cfg.seed).shuffle(perm)
@@ -197,11 +204,10 @@ def _shard_spec(cfg: MutationConfig, s: int, parents: list) -> tuple:
     return s, perm[s % len(perm)], n, cfg.seed * 1_000_003 + s
 
 def _run_shard(args):
-    s, parent, n, seed, depth, weights = args
-    from codeit_nb.data import arc1
-    from codeit_nb.solvers import load_solver
-    task = arc1('training')[parent]
-    rows, counts = mutants_of(parent, load_solver(parent), tuple(p.input for p in task.pairs), n, seed,
+    s, parent, n, seed, depth, weights, collection = args
+    from codeit_nb.solvers import load_solver, solver_tasks
+    task = solver_tasks(collection)[parent]
+    rows, counts = mutants_of(parent, load_solver(parent, collection), tuple(p.input for p in task.pairs), n, seed,
                               weights, depth, n_train=len(task.train))
     for r in rows: r['shard'] = s
     return s, rows, counts
@@ -249,7 +255,7 @@ def load_corpus(out):
         if k not in keys: keys.add(k); keep.append(i)
     return Dataset(t.take(keep))
 
-# %% ../nbs/09_mutation.ipynb #4e9e9eea
+# %% ../nbs/09_mutation.ipynb #897072b6
 def write_corpus(cfg:MutationConfig, # what to generate
                  out,                # the corpus directory: shards and `corpus.json`
                  workers:int=1,      # worker processes
@@ -260,9 +266,11 @@ def write_corpus(cfg:MutationConfig, # what to generate
     "Write (or resume) the mutated-task corpus of `cfg` into directory `out`; returns the totals."
     from codeit_nb.solvers import load_solvers
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    solvers = load_solvers()  # the corpus depends on the solvers too: their digest is part of the configuration
+    solvers, of = {}, {}  # the corpus depends on the solvers too: their digest is part of the configuration
+    for c in cfg.collections:
+        for t, text in load_solvers(c).items(): solvers.setdefault(t, text); of.setdefault(t, c)
     digest = hashlib.sha256(json.dumps(sorted(solvers.items())).encode()).hexdigest()[:16]
-    manifest, conf = out / 'corpus.json', {**json.loads(json.dumps(asdict(cfg))), 'solvers': digest}
+    manifest, conf = out / 'corpus.json', {**_conf(cfg), 'solvers': digest}
     if manifest.exists():
         old = json.loads(manifest.read_text())['config']
         if old != conf:
@@ -270,7 +278,7 @@ def write_corpus(cfg:MutationConfig, # what to generate
     else: manifest.write_text(json.dumps({'config': conf}, indent=1))
     parents = sorted(solvers); n = math.ceil(cfg.samples / cfg.shard)
     todo = [s for s in range(n) if not (out / f'shard-{s:06d}.parquet').exists()]
-    specs = [_shard_spec(cfg, s, parents)[:4] + (cfg.depth, cfg.weights) for s in todo]
+    specs = [(spec := _shard_spec(cfg, s, parents))[:4] + (cfg.depth, cfg.weights, of[spec[1]]) for s in todo]
     from tqdm.auto import tqdm
     bar = tqdm(total=n, initial=n - len(todo), desc='mutating', unit='shard', disable=not progress)
     with executor(workers, engine, address) as ex:

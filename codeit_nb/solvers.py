@@ -14,13 +14,16 @@ from .program import parse, typecheck, ProgramError
 from .interpreter import run, compile_program
 
 # %% auto #0
-__all__ = ['SOLVER_DIR', 'SOLVER_DIRS', 'solver_ids', 'load_solver', 'load_solvers', 'task_content', 'solvers_apart',
-           'check_solver', 'verify_solvers', 'solver_stats']
+__all__ = ['SOLVER_DIR', 'SOLVER_DIRS', 'SOLVER_TASKS', 'solver_ids', 'load_solver', 'load_solvers', 'solver_tasks',
+           'task_content', 'solvers_apart', 'seed_collections', 'seed_solvers', 'check_solver', 'verify_solvers',
+           'solver_stats']
 
-# %% ../nbs/07_solvers.ipynb #88a75516
+# %% ../nbs/07_solvers.ipynb #c79f3dc5
 SOLVER_DIR = Path(codeit_nb.__file__).parent / 'solver_programs'
-SOLVER_DIRS = {'arc1/training': SOLVER_DIR,  # the hand-written solvers of each task set that has some
-               'arc2/training': SOLVER_DIR.parent / 'solver_programs_arc2'}
+SOLVER_DIRS = {'arc1/training': SOLVER_DIR,  # the solver collections: the hand-written ones of each task set that has
+               'arc2/training': SOLVER_DIR.parent / 'solver_programs_arc2',  # some, and those found by a seed harvest
+               'arc2/harvest': SOLVER_DIR.parent / 'solver_programs_harvest'}
+SOLVER_TASKS = {'arc2/harvest': 'arc2/training'}  # a collection's task set, where it is not the collection's name
 
 def _solver_dir(task_set: str) -> Path:
     if task_set not in SOLVER_DIRS:
@@ -45,10 +48,16 @@ def load_solvers(task_set: str = 'arc1/training' # a key of `SOLVER_DIRS`
     "All solver texts of `task_set` by task id."
     return {i: load_solver(i, task_set) for i in solver_ids(task_set)}
 
-# %% ../nbs/07_solvers.ipynb #4eafba4b
+def solver_tasks(task_set: str = 'arc1/training' # a key of `SOLVER_DIRS`
+                ) -> dict:
+    "The tasks the solvers of collection `task_set` solve, by id (all the tasks of its task set)."
+    _solver_dir(task_set)
+    return data.task_set(SOLVER_TASKS.get(task_set, task_set))
+
+# %% ../nbs/07_solvers.ipynb #50544857
 def task_content(task: Task) -> tuple:
-    "What a task is apart from its name: its demonstrations and its test inputs."
-    return tuple((p.input, p.output) for p in task.train), tuple(p.input for p in task.test)
+    "What a task is apart from its name and the order of its pairs: its demonstrations and its test inputs, sorted."
+    return tuple(sorted((p.input, p.output) for p in task.train)), tuple(sorted(p.input for p in task.test))
 
 def solvers_apart(searched: dict, # task id -> `Task`: the tasks searched
                   pool: dict      # task id -> `Task`: training tasks whose solvers may be used
@@ -57,7 +66,24 @@ def solvers_apart(searched: dict, # task id -> `Task`: the tasks searched
     out = set(searched) | {task_content(t) for t in searched.values()}
     return sorted(t for t, task in pool.items() if t not in out and task_content(task) not in out)
 
-# %% ../nbs/07_solvers.ipynb #7c3c6af9
+# %% ../nbs/07_solvers.ipynb #9f367aae
+def seed_collections(name: str # what is searched: a task set name, 'dev', or a folder
+                    ) -> tuple:
+    "The solver collections (keys of `SOLVER_DIRS`) that may seed a search of `name`."
+    arc1_names = ('dev', 'arc1/evaluation', 'arc1/training', *data.SPLITS)  # (the baseline names ARC-AGI-1's by split)
+    return ('arc1/training',) if name in arc1_names else tuple(SOLVER_DIRS)
+
+def seed_solvers(searched: dict,   # task id -> `Task`: the tasks searched
+                 collections: tuple # keys of `SOLVER_DIRS`, in order (a task's first solver is kept)
+                ) -> dict:
+    "task id -> `(collection, solver text, Task)` for every solver of `collections` whose task is not searched."
+    out = {}
+    for c in collections:
+        tasks, texts = solver_tasks(c), load_solvers(c)
+        for t in solvers_apart(searched, {i: tasks[i] for i in texts}): out.setdefault(t, (c, texts[t], tasks[t]))
+    return out
+
+# %% ../nbs/07_solvers.ipynb #f9c09e30
 def check_solver(task: Task, text: str) -> dict:
     "Run program `text` on every pair of `task`: status ('verified', 'wrong', 'error') and per-example outcomes."
     try: c = compile_program(typecheck(parse(text)))
@@ -74,7 +100,7 @@ def check_solver(task: Task, text: str) -> dict:
 def _verify_job(job: tuple) -> str:
     "The status of one task's solver, in a worker: `job` is `(task_set, task_id)`."
     task_set, task_id = job
-    return check_solver(data.task_set(task_set)[task_id], load_solver(task_id, task_set))['status']
+    return check_solver(solver_tasks(task_set)[task_id], load_solver(task_id, task_set))['status']
 
 def verify_solvers(ids=None,                     # task ids of `task_set` (default: all of them)
                    workers:int=1,                # processes (local) or CPUs of a local Ray cluster
@@ -85,7 +111,7 @@ def verify_solvers(ids=None,                     # task ids of `task_set` (defau
     "Verify the solvers of `ids` (default: every task of `task_set` that has one, or the 400 ARC-AGI-1 training tasks)."
     from codeit_nb.executors import executor
     known = set(solver_ids(task_set))
-    default = sorted(data.task_set(task_set)) if task_set == 'arc1/training' else sorted(known)
+    default = sorted(solver_tasks(task_set)) if task_set == 'arc1/training' else sorted(known)
     ids = default if ids is None else list(ids)
     have = [i for i in ids if i in known]
     with executor(workers, engine, address) as ex:

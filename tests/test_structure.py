@@ -23,7 +23,7 @@ LAYERS = [
     ('policy', {'tokenizer', 'policy', 'train', 'sampling', 'ra3'}),
     ('replay', {'replay'}),
     ('store', {'store'}),
-    ('loop', {'loop', 'loop_config', 'loop_seed', 'run_dir', 'distributed', 'export'}),
+    ('loop', {'loop', 'loop_config', 'loop_seed', 'run_dir', 'distributed', 'export', 'harvest'}),
     ('views', {'run_view', 'dashboard', 'dashboard_args', 'dashboard_views', 'dashboard_charts', 'dashboard_app'}),
     ('benches', {'bench', 'bench_dashboard', 'bench_executors', 'bench_sampling', 'fuzz', 'testing', 'learning',
                  'evaluation'}),

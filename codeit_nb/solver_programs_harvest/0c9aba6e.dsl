@@ -1,0 +1,5 @@
+x1 = tophalf(I)
+x2 = bottomhalf(I)
+x3 = cellwise(x1, x2, ONE)
+x4 = replace(x3, BLACK, CYAN)
+O = replace(x4, ONE, BLACK)

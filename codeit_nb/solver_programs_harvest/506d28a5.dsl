@@ -1,0 +1,5 @@
+x1 = vsplit(I, TWO)
+x2 = first(x1)
+x3 = last(x1)
+x4 = cellwise(x2, x3, GREEN)
+O = replace(x4, RED, ORANGE)

@@ -1,0 +1,8 @@
+x1 = lefthalf(I)
+x2 = righthalf(I)
+x3 = ofcolor(x1, BLACK)
+x4 = ofcolor(x2, BLACK)
+x5 = intersection(x3, x4)
+x6 = shape(x1)
+x7 = canvas(BLACK, x6)
+O = fill(x7, GRAY, x5)

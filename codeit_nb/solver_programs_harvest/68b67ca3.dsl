@@ -1,0 +1,1 @@
+O = compress(I)

@@ -1,0 +1,6 @@
+x1 = fgpartition(I)
+x2 = identity(x1)
+x3 = merge(x2)
+x4 = subgrid(x3, I)
+x5 = tophalf(x4)
+O = lefthalf(x5)

@@ -1,0 +1,5 @@
+x1 = objects(I, TRUE, TRUE, TRUE)
+x2 = fork(equals, identity, vmirror)
+x3 = negation(x2)
+x4 = extract(x1, x3)
+O = subgrid(x4, I)

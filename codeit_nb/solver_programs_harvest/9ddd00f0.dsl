@@ -1,0 +1,8 @@
+x1 = chain(merge, fgpartition, dmirror)
+x2 = fork(paint, identity, x1)
+x3 = chain(merge, fgpartition, vmirror)
+x4 = fork(paint, identity, x3)
+x5 = chain(merge, fgpartition, hmirror)
+x6 = fork(paint, identity, x5)
+x7 = chain(x6, x4, x2)
+O = x7(I)

@@ -1,0 +1,2 @@
+x1 = panels(I)
+O = argmin(x1, numcolors)

@@ -1,0 +1,7 @@
+x1 = width(I)
+x2 = vec(TEN, ONE)
+x3 = crop(I, ORIGIN, x2)
+x4 = hupscale(x3, x1)
+x5 = ofcolor(I, GRAY)
+x6 = toobject(x5, x4)
+O = paint(I, x6)

@@ -1,0 +1,2 @@
+x1 = numcolors(I)
+O = upscale(I, x1)

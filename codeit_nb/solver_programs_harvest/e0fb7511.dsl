@@ -1,0 +1,6 @@
+x1 = objects(I, TRUE, FALSE, FALSE)
+x2 = colorfilter(x1, BLACK)
+x3 = rbind(greater, ONE)
+x4 = compose(x3, size)
+x5 = keep_merge(x2, x4)
+O = fill(I, CYAN, x5)

@@ -1,0 +1,3 @@
+x1 = fgpartition(I)
+x2 = mapply(box, x1)
+O = underfill(I, BLUE, x2)
