@@ -11,6 +11,7 @@ from .loop_config import LoopConfig, config_from_dict, config_diff, changed_sett
 from .policy import check_memory
 from .train import device_default
 from .store import RunStore
+from .baseline import searched_line, plot_title
 
 # %% auto #0
 __all__ = ['FORK_SAME', 'stored_config', 'RunBusyError', 'writer_lock', 'writer_pid', 'plan_run', 'check_runnable', 'corrections',
@@ -221,7 +222,7 @@ _KEY = ('(programs drawn: policy samples drawn so far, repeats included (the das
         'ident: runnable samples that return their input; copy: samples already in the buffer)')
 
 def format_results(res: dict) -> str:
-    "The results table as text."
+    "The results table as text (under a line naming what was searched, where `res` says: `run_view.run_searched`)."
     head = (f"{'iter':>4} {'programs drawn':>14} {'submitted@3':>11} {'pass@2':>7} {'ever found':>10} "
             f"{'policy-only':>12} {'buffer (policy/mutated)':>24} {'loss':>7} {'lines':>5} {'ident':>5} {'copy':>5} "
             f"{'s':>6}")
@@ -229,7 +230,8 @@ def format_results(res: dict) -> str:
               f"{len(res['solved_by_mutation'])}, by the policy's samples alone {len(res['solved_by_policy'])} "
               f"({len(res['policy_unique'])} of them not by the mutants); a right program ever found for "
               f"{len(res.get('ever_found', []))}")
-    return '\n'.join([head] + [_row(r) for r in res['iterations']] + [shares, _KEY])
+    named = [f"searched: {searched_line(res)}"] if res.get('task_set') else []
+    return '\n'.join(named + [head] + [_row(r) for r in res['iterations']] + [shares, _KEY])
 
 def plot_results(res: dict, path):
     "Solve rate (pass@3) against programs drawn, cumulative and policy-only, as a PNG."
@@ -238,6 +240,7 @@ def plot_results(res: dict, path):
     from matplotlib.figure import Figure
     fig = Figure(figsize=(5.5, 3.4))
     ax = fig.subplots()
+    if res.get('task_set'): ax.set_title(plot_title(res), fontsize=9)  # what was searched
     xs = [r['samples'] for r in res['iterations']]
     ax.plot(xs, [100 * r['cumulative'] for r in res['iterations']], marker='o', ms=3, label='submitted (pass@3)')
     if all(r.get('solved_ever') is not None for r in res['iterations']) and res['search_tasks']:
