@@ -126,7 +126,7 @@ def run_searched(r: RunReader) -> dict:
 def _searched_tasks(name: str, ids: tuple) -> dict:
     "`searched` for the tasks `ids` of `name`, read once a process (a dashboard asks at every look)."
     try: pool = search_tasks(baseline_split(name))
-    except (TaskFormatError, OSError): pool = {}  # a folder moved, or a file in it broken since
+    except (TaskFormatError, OSError): return searched(name, None)  # a folder moved, or a file in it broken since
     return searched(name, {t: pool[t] for t in ids} if all(t in pool for t in ids) else None)
 
 # %% ../nbs/20_run_view.ipynb #bd09d885
