@@ -149,19 +149,27 @@ def searched(name: str,         # a `search=` name, an ARC-AGI-1 split ('evaluat
     n_scored = sum(map(scored, tasks.values()))
     return {'task_set': name, 'scored_tasks': n_scored, 'unscored_tasks': len(tasks) - n_scored}
 
-def searched_line(s: dict) -> str:
-    "What was searched (a `searched` dict), in words: the one line every results view shows."
+def _searched_parts(s: dict) -> tuple:
+    "(what was searched, its counts in words: None where unknown), of a `searched` dict."
     name, n_scored, n_unscored = s['task_set'], s.get('scored_tasks'), s.get('unscored_tasks')
     title = SET_TITLES.get(name, f'folder {name}')
-    if n_scored is None: return f'{title} (its tasks cannot be read now)'
+    if n_scored is None: return title, None
     n = n_scored + n_unscored
     counts = f'{n_scored} scored, {n_unscored} answered only (no test outputs)' if n_unscored else 'all scored'
-    return f"{title}: {n} task{'s' * (n != 1)}, {counts}"
+    return title, f"{n} task{'s' * (n != 1)}, {counts}"
 
-def plot_title(s: dict, width: int = 80) -> str:
-    "`searched_line` for a plot's title: at most `width` characters (a long folder path cut at its start), no mathtext."
+def searched_line(s: dict) -> str:
+    "What was searched (a `searched` dict), in words: the one line every results view shows."
+    title, counts = _searched_parts(s)
+    return f'{title} (its tasks cannot be read now)' if counts is None else f'{title}: {counts}'
+
+def plot_title(s: dict, width: int = 60) -> str:
+    "`searched_line` for a plot: two lines if long, a long folder path cut at its start, no mathtext."
     line = searched_line(s)
-    if len(line) > width: line = '…' + line[len(line) - width + 1:]
+    if len(line) > width:
+        title, counts = _searched_parts(s)
+        title = title if len(title) <= width else '…' + title[len(title) - width + 1:]
+        line = title + '\n' + (counts or '(its tasks cannot be read now)')
     return line.replace('$', r'\$')  # matplotlib reads text between two $ as mathematics
 
 # %% ../nbs/12_baseline.ipynb #837389e2
