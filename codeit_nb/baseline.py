@@ -15,8 +15,8 @@ from .scoring import Candidate, candidates_for, pass_at_k, write_submission, sco
 from .mutation import MutationConfig, write_corpus, load_corpus
 
 # %% auto #0
-__all__ = ['corpus_programs', 'baseline_split', 'search_tasks', 'evaluate_programs', 'baseline_curve', 'plot_curve',
-           'baseline_candidates', 'run_baseline']
+__all__ = ['SET_TITLES', 'corpus_programs', 'baseline_split', 'search_tasks', 'evaluate_programs', 'baseline_curve', 'plot_curve',
+           'searched', 'searched_line', 'plot_title', 'baseline_candidates', 'run_baseline']
 
 # %% ../nbs/12_baseline.ipynb #021ba838
 def corpus_programs(corpus_dir) -> list:
@@ -119,9 +119,10 @@ def baseline_curve(results:dict,          # candidate rows by task id, from `eva
         curve.append({'samples': m, 'solved': len(solved), 'solve_rate': len(solved) / max(1, len(tasks))})
     return curve
 
-def plot_curve(curve:list,                # from `baseline_curve`
-               path,                      # the PNG file to write
-               label='mutation baseline'  # the curve's label in the legend
+def plot_curve(curve:list,                 # from `baseline_curve`
+               path,                       # the PNG file to write
+               label='mutation baseline',  # the curve's label in the legend
+               title:str=''                # above the plot: what was searched (`plot_title`)
               ):
     "Save the solve-rate curve as a PNG."
     import matplotlib; matplotlib.use('Agg')
@@ -130,8 +131,46 @@ def plot_curve(curve:list,                # from `baseline_curve`
     ax.plot([c['samples'] for c in curve], [100 * c['solve_rate'] for c in curve], marker='o', ms=3,
             label=label)
     ax.set_xlabel('mutation samples'); ax.set_ylabel('tasks solved (pass@3, %)')
+    if title: ax.set_title(title, fontsize=9)
     ax.grid(alpha=.3); ax.legend()
     fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
+
+# %% ../nbs/12_baseline.ipynb #42e51276
+SET_TITLES = {'arc1/training': 'ARC-AGI-1 training', 'arc1/evaluation': 'ARC-AGI-1 evaluation',
+              'arc2/training': 'ARC-AGI-2 training', 'arc2/evaluation': 'ARC-AGI-2 evaluation',
+              'dev': 'ARC-AGI-1 dev-val (held-out training tasks)'}  # a folder is named by its path
+
+def searched(name: str,         # a `search=` name, an ARC-AGI-1 split ('evaluation') or a folder
+             tasks: dict | None # the searched tasks by id (None: not readable now, e.g. a folder since moved)
+            ) -> dict:
+    "`{'task_set', 'scored_tasks', 'unscored_tasks'}`: what was searched, how many tasks are scored, answered only."
+    name = {'evaluation': 'arc1/evaluation', 'training': 'arc1/training'}.get(name, name)
+    if tasks is None: return {'task_set': name, 'scored_tasks': None, 'unscored_tasks': None}
+    n_scored = sum(map(scored, tasks.values()))
+    return {'task_set': name, 'scored_tasks': n_scored, 'unscored_tasks': len(tasks) - n_scored}
+
+def _searched_parts(s: dict) -> tuple:
+    "(what was searched, its counts in words: None where unknown), of a `searched` dict."
+    name, n_scored, n_unscored = s['task_set'], s.get('scored_tasks'), s.get('unscored_tasks')
+    title = SET_TITLES.get(name, f'folder {name}')
+    if n_scored is None: return title, None
+    n = n_scored + n_unscored
+    counts = f'{n_scored} scored, {n_unscored} answered only (no test outputs)' if n_unscored else 'all scored'
+    return title, f"{n} task{'s' * (n != 1)}, {counts}"
+
+def searched_line(s: dict) -> str:
+    "What was searched (a `searched` dict), in words: the one line every results view shows."
+    title, counts = _searched_parts(s)
+    return f'{title} (its tasks cannot be read now)' if counts is None else f'{title}: {counts}'
+
+def plot_title(s: dict, width: int = 60) -> str:
+    "`searched_line` for a plot: two lines if long, a long folder path cut at its start, no mathtext."
+    line = searched_line(s)
+    if len(line) > width:
+        title, counts = _searched_parts(s)
+        title = title if len(title) <= width else '…' + title[len(title) - width + 1:]
+        line = title + '\n' + (counts or '(its tasks cannot be read now)')
+    return line.replace('$', r'\$')  # matplotlib reads text between two $ as mathematics
 
 # %% ../nbs/12_baseline.ipynb #837389e2
 def baseline_candidates(out,   # a mutation-baseline directory (`codeit baseline --out`)
@@ -173,11 +212,12 @@ def run_baseline(samples:int,            # mutation attempts
     write_submission(cands, everything, out)  # submission.json (ARC Prize format) and its provenance
     csv_rows = ''.join(f"{c['samples']},{c['solved']},{c['solve_rate']:.4f}\n" for c in curve)
     (out / 'curve.csv').write_text('samples,solved,solve_rate\n' + csv_rows)
-    plot_curve(curve, out / 'curve.png')
+    named = searched(split, everything)
+    plot_curve(curve, out / 'curve.png', title=plot_title(named))
     summary = {'samples': samples, 'solved': len(solved), 'solve_rate': round(len(solved) / max(1, len(tasks)), 4),
                'budget': SEARCH_BUDGET, 'tasks': len(tasks), 'searched': len(everything), 'split': split,
                'programs': len(programs), 'collections': list(collections), 'corpus': totals,
                'seconds_mutation': round(t1 - t0, 1), 'seconds_evaluation': round(t2 - t1, 1), 'workers': workers,
-               'solved_tasks': sorted(solved), 'curve': curve}
+               'solved_tasks': sorted(solved), 'curve': curve, **named}
     (out / 'baseline.json').write_text(json.dumps(summary, indent=1))
     return summary

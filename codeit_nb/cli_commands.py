@@ -218,18 +218,19 @@ def mutate_cmd(args):
                                                         'resumed if it exists)'),
          arg('--json', action='store_true', help='print one JSON object'), *_ENGINE_ARGS)
 def baseline_cmd(args):
-    from codeit_nb.baseline import run_baseline
+    from codeit_nb.baseline import run_baseline, searched_line
     _positive(args, 'samples', 'workers')
     out = args.out or f'runs/baseline-{args.samples}-s{args.seed}'
     try: r = run_baseline(args.samples, out, args.workers, args.seed, args.search, progress=not args.json,
                           **_engine(args))
     except ValueError as e: raise CLIError(str(e)) from None  # a bad --search is named in the message
     if args.json:
-        keys = ('samples', 'solved', 'solve_rate', 'tasks', 'searched', 'programs', 'seconds_mutation',
-                'seconds_evaluation')
+        keys = ('samples', 'solved', 'solve_rate', 'tasks', 'searched', 'task_set', 'scored_tasks', 'unscored_tasks',
+                'programs', 'seconds_mutation', 'seconds_evaluation')
         print(json.dumps({k: r[k] for k in keys}))
         return 0
-    print(f"mutation baseline: {r['solved']}/{r['tasks']} tasks of {args.search} solved "
+    print(f"searched: {searched_line(r)}")
+    print(f"mutation baseline: {r['solved']}/{r['tasks']} scored tasks solved "
           f"({100 * r['solve_rate']:.2f} %) with {r['samples']} samples ({r['programs']} distinct programs); "
           f"curve in {out}/curve.png")
 
@@ -258,6 +259,14 @@ def _loop_config(args, base=None):
 
 _SET = arg('--set', metavar='NAME=VALUE', nargs='+', action='append',
            help='override settings by (dotted) name, e.g. iterations=5 train.lr=3e-4 policy=cpu; may be repeated')
+
+def _results(run_dir) -> dict:
+    "The results table of the run in `run_dir` (`results_table`) with what the run searched (`run_searched`)."
+    from codeit_nb.run_dir import results_table
+    from codeit_nb.run_view import RunReader, run_searched
+    res, r = results_table(run_dir), RunReader(run_dir)
+    try: return {**res, **run_searched(r)} if r.connect() else res
+    finally: r.close()
 
 def _plot(res: dict, out, default) -> str:
     ("Draw the results plot to `out` (default `default`); the line that says where it went, or why not (a run "
@@ -291,7 +300,7 @@ def run_cmd(args):
     import sqlite3
     from dataclasses import asdict
     from codeit_nb.loop import Loop
-    from codeit_nb.run_dir import results_table, format_results, stored_config, plan_run, writer_pid
+    from codeit_nb.run_dir import format_results, stored_config, plan_run, writer_pid
     out = Path(args.out)
     pid = writer_pid(out)
     if pid is not None: raise CLIError(f"{out} is being written by pid {pid}")  # one writer per run directory
@@ -312,7 +321,7 @@ def run_cmd(args):
         lp.close()
     except (FileExistsError, FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
     except sqlite3.DatabaseError as e: raise CLIError(f"{out / 'run.db'}: not a readable run store ({e})") from None
-    res = results_table(out)
+    res = _results(out)
     plot = _plot(res, None, out / 'results.png')
     if args.json: print(json.dumps(res)); return 0
     print(format_results(res))
@@ -327,14 +336,14 @@ def run_cmd(args):
          arg('--json', action='store_true', help='print one JSON object'))
 def results_cmd(args):
     from pathlib import Path
-    from codeit_nb.run_dir import results_table, format_results
+    from codeit_nb.run_dir import format_results
     from codeit_nb.store import RunStore
     import sqlite3
     db = Path(args.dir) / 'run.db'
     try:
         # a damaged store is refused, not read as a shorter run
         if db.exists(): RunStore(db, readonly=True, check=True).close()
-        res = results_table(args.dir)
+        res = _results(args.dir)
     except (FileNotFoundError, ValueError) as e: raise CLIError(str(e)) from None
     except sqlite3.DatabaseError as e:
         raise CLIError(f"{Path(args.dir) / 'run.db'}: not a readable run store ({e})") from None

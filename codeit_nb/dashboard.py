@@ -67,10 +67,14 @@ class Dashboard:
 
 @patch
 def _say(self: Dashboard, problem: str | None):
-    "Update the status line: `problem`, or when the run was last read."
+    "Update the status line: `problem`, or what the run searched and when it was last read."
+    from codeit_nb.run_view import run_searched
+    from codeit_nb.baseline import searched_line
     live = '' if self.callback is None else f' · live, every {self.period:g} s'
     read = f'read at {time.strftime("%H:%M:%S")}{live}'
     msg = f'<span class="bad">{html.escape(problem)}</span>' if problem else read
+    if problem is None and self.r.store is not None:  # (a look just read the run)
+        msg = f'searched: {html.escape(searched_line(run_searched(self.r)))} · {msg}'
     self.status.object = CSS + f'<span class="muted">{msg}</span>'
 
 # %% ../nbs/21c_dashboard_app.ipynb #1ad0d430

@@ -11,6 +11,7 @@ from .loop_config import LoopConfig, config_from_dict, config_diff, changed_sett
 from .policy import check_memory
 from .train import device_default
 from .store import RunStore
+from .baseline import searched_line, plot_title
 
 # %% auto #0
 __all__ = ['FORK_SAME', 'stored_config', 'RunBusyError', 'writer_lock', 'writer_pid', 'plan_run', 'check_runnable', 'corrections',
@@ -205,6 +206,9 @@ def results_table(out) -> dict:
 # %% ../nbs/19b_run_dir.ipynb #cf6f928c
 def _pct(x) -> str: return '   -' if x is None else f'{100 * x:3.0f}%'
 def _num(x, fmt: str) -> str: return '-' if x is None else format(x, fmt)  # a metric an older store lacks shows as '-'
+def _n_scored(res: dict) -> int:
+    "How many search tasks are scored: all of them, unless `res` counts some answered only (no test outputs)."
+    return res['search_tasks'] if res.get('scored_tasks') is None else res['scored_tasks']
 
 def _row(r: dict) -> str:
     "One iteration's line of the results table."
@@ -221,15 +225,16 @@ _KEY = ('(programs drawn: policy samples drawn so far, repeats included (the das
         'ident: runnable samples that return their input; copy: samples already in the buffer)')
 
 def format_results(res: dict) -> str:
-    "The results table as text."
+    "The results table as text (under a line naming what was searched, where `res` says: `run_view.run_searched`)."
     head = (f"{'iter':>4} {'programs drawn':>14} {'submitted@3':>11} {'pass@2':>7} {'ever found':>10} "
             f"{'policy-only':>12} {'buffer (policy/mutated)':>24} {'loss':>7} {'lines':>5} {'ident':>5} {'copy':>5} "
             f"{'s':>6}")
-    shares = (f"submitted: {len(res['solved'])}/{res['search_tasks']} solved (pass@3); by the seed mutants alone "
+    shares = (f"submitted: {len(res['solved'])}/{_n_scored(res)} solved (pass@3); by the seed mutants alone "
               f"{len(res['solved_by_mutation'])}, by the policy's samples alone {len(res['solved_by_policy'])} "
               f"({len(res['policy_unique'])} of them not by the mutants); a right program ever found for "
               f"{len(res.get('ever_found', []))}")
-    return '\n'.join([head] + [_row(r) for r in res['iterations']] + [shares, _KEY])
+    named = [f"searched: {searched_line(res)}"] if res.get('task_set') else []
+    return '\n'.join(named + [head] + [_row(r) for r in res['iterations']] + [shares, _KEY])
 
 def plot_results(res: dict, path):
     "Solve rate (pass@3) against programs drawn, cumulative and policy-only, as a PNG."
@@ -238,15 +243,16 @@ def plot_results(res: dict, path):
     from matplotlib.figure import Figure
     fig = Figure(figsize=(5.5, 3.4))
     ax = fig.subplots()
+    if res.get('task_set'): ax.set_title(plot_title(res), fontsize=9)  # what was searched
     xs = [r['samples'] for r in res['iterations']]
     ax.plot(xs, [100 * r['cumulative'] for r in res['iterations']], marker='o', ms=3, label='submitted (pass@3)')
-    if all(r.get('solved_ever') is not None for r in res['iterations']) and res['search_tasks']:
-        ax.plot(xs, [100 * r['solved_ever'] / res['search_tasks'] for r in res['iterations']], marker='^', ms=3, ls=':',
+    if all(r.get('solved_ever') is not None for r in res['iterations']) and _n_scored(res):
+        ax.plot(xs, [100 * r['solved_ever'] / _n_scored(res) for r in res['iterations']], marker='^', ms=3, ls=':',
                 label='a right program ever found')
     ax.plot(xs, [100 * r['policy_only'] for r in res['iterations']], marker='s', ms=3,
             label='policy-only (that iteration)')
-    if 'solved_by_mutation' in res and res['search_tasks']:
-        ax.axhline(100 * len(res['solved_by_mutation']) / res['search_tasks'], ls='--', c='grey', lw=1,
+    if 'solved_by_mutation' in res and _n_scored(res):
+        ax.axhline(100 * len(res['solved_by_mutation']) / _n_scored(res), ls='--', c='grey', lw=1,
                    label='seed mutants alone')
     ax.set_xlabel('programs drawn (policy samples, repeats included)')
     ax.set_ylabel('search tasks solved (pass@3, %)'); ax.grid(alpha=.3); ax.legend()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_run_view.ipynb #7cdaacb4
 from __future__ import annotations
-import difflib, json, time
+import difflib, functools, json, time
 from dataclasses import asdict
 from pathlib import Path
 from fastcore.basics import patch
@@ -12,11 +12,15 @@ from .store import RunStore
 from .scoring import Candidate, top_k, answers
 from .tokenizer import latent_marks
 from .replay import Experience, ReplayBuffer, Priority, BufferRules
+from .data import TaskFormatError
+from .baseline import searched, search_tasks, baseline_split
+from .loop_config import LoopConfig
+from .loop_seed import search_name
 
 # %% auto #0
-__all__ = ['FINGERPRINT', 'ORIGINS', 'DRAW_BINS', 'RunReader', 'run_overview', 'activity', 'midtrain_rounds', 'task_table',
-           'task_samples', 'program_with_latents', 'task_candidates', 'demo_accuracy_counts', 'DemoAccuracyTally',
-           'draw_weights', 'draw_history', 'best_programs', 'program_diffs']
+__all__ = ['FINGERPRINT', 'ORIGINS', 'DRAW_BINS', 'RunReader', 'run_overview', 'activity', 'run_searched', 'midtrain_rounds',
+           'task_table', 'task_samples', 'program_with_latents', 'task_candidates', 'demo_accuracy_counts',
+           'DemoAccuracyTally', 'draw_weights', 'draw_history', 'best_programs', 'program_diffs']
 
 # %% ../nbs/20_run_view.ipynb #fe99e3d8
 class RunReader:
@@ -110,6 +114,20 @@ def activity(ov: dict,         # a `run_overview`
            else f'iteration {i}: sampling' if step == 'train'
            else f'iteration {i + 1}: training' if i + 1 < planned else 'finished')
     return nxt if nxt == 'finished' or not ago else f"{nxt} (last step done {time.time() - s['done_at']:.0f} s ago)"
+
+# %% ../nbs/20_run_view.ipynb #4d506256
+def run_searched(r: RunReader) -> dict:
+    "What the run searched: `{'task_set', 'scored_tasks', 'unscored_tasks'}` (`baseline.searched`)."
+    cfg = r.store.meta('config') or {}
+    name = search_name(LoopConfig(search=cfg.get('search') or '', mode=cfg.get('mode') or 'eval'))
+    return dict(_searched_tasks(name, tuple(r.store.search_tasks())))
+
+@functools.lru_cache(maxsize=8)
+def _searched_tasks(name: str, ids: tuple) -> dict:
+    "`searched` for the tasks `ids` of `name`, read once a process (a dashboard asks at every look)."
+    try: pool = search_tasks(baseline_split(name))
+    except (TaskFormatError, OSError): return searched(name, None)  # a folder moved, or a file in it broken since
+    return searched(name, {t: pool[t] for t in ids} if all(t in pool for t in ids) else None)
 
 # %% ../nbs/20_run_view.ipynb #bd09d885
 def midtrain_rounds(r: RunReader) -> tuple:

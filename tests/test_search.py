@@ -1,6 +1,7 @@
 """What a run searches (`search=`, issue 27 item 1): ARC-AGI-2's sets and a user's folder of tasks. The seed never holds
 a searched task's solver — by id or by content — checked for every task set; a folder run end to end, a task without
-test outputs searched and answered in the submission but not scored."""
+test outputs searched and answered in the submission but not scored; the results and the baseline name what was
+searched (item 4)."""
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -48,8 +49,9 @@ def _write_task(path: Path, task, with_test_outputs: bool = True):
                                 'test': [pair(p, with_test_outputs) for p in task.test]}))
 
 
-def test_a_folder_is_searched_end_to_end(tmp_path):
-    "A user's folder of three tasks, one without test outputs: the run searches all three, scores two, answers three."
+def test_a_folder_is_searched_end_to_end(tmp_path, codeit):
+    """A user's folder of three tasks, one without test outputs: the run searches all three, scores two, answers three;
+    `codeit results` names the folder and counts the task without test outputs as answered only (issue 27 item 4)."""
     from codeit_nb.loop import Loop
     from codeit_nb.solvers import solver_ids
     d, tasks = tmp_path / 'mine', arc2('training')
@@ -66,3 +68,43 @@ def test_a_folder_is_searched_end_to_end(tmp_path):
     it = lp.store.iterations()[-1]
     assert it['solved_cumulative'] <= 2 and 0 <= it['cumulative'] <= 1
     lp.close()
+    r = codeit('results', out, '--json')
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert (got['task_set'], got['scored_tasks'], got['unscored_tasks']) == (str(d), 2, 1)
+    assert got['search_tasks'] == 3
+    text = codeit('results', out).stdout
+    assert text.startswith(f'searched: folder {d}: 3 tasks, 2 scored, 1 answered only (no test outputs)\n'), text
+    assert (out / 'results.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_the_baseline_names_a_folder(tmp_path, codeit):
+    "`codeit baseline --search DIR`: the summary names the folder; a task without test outputs is answered, unscored."
+    d, tasks = tmp_path / 'mine', arc2('training')
+    d.mkdir()
+    for k, t in enumerate(sorted(tasks)[:3]): _write_task(d / f'{t}.json', tasks[t], with_test_outputs=k > 0)
+    r = codeit('baseline', '--samples', '8', '--search', d, '--out', tmp_path / 'b', '--json')
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    assert (got['task_set'], got['scored_tasks'], got['unscored_tasks'], got['tasks']) == (str(d), 2, 1, 2)
+    assert json.loads((tmp_path / 'b' / 'baseline.json').read_text())['task_set'] == str(d)
+    assert sorted(json.loads((tmp_path / 'b' / 'submission.json').read_text())) == sorted(tasks)[:3]
+    text = codeit('baseline', '--samples', '8', '--search', d, '--out', tmp_path / 'b').stdout
+    assert f'searched: folder {d}: 3 tasks, 2 scored, 1 answered only (no test outputs)' in text, text
+
+
+def test_results_name_a_folder_that_moved(tmp_path):
+    "A run whose folder is gone since: still named by its path, its counts unknown."
+    from codeit_nb.baseline import searched_line
+    from codeit_nb.run_view import RunReader, run_searched
+    from codeit_nb.store import RunStore
+    (tmp_path / 'run').mkdir()
+    st = RunStore(tmp_path / 'run' / 'run.db')
+    st.set_meta('config', {'search': str(tmp_path / 'gone'), 'mode': 'eval'})
+    st.close()
+    r = RunReader(tmp_path / 'run')
+    assert r.connect()
+    named = run_searched(r)
+    r.close()
+    assert named == {'task_set': str(tmp_path / 'gone'), 'scored_tasks': None, 'unscored_tasks': None}
+    assert searched_line(named) == f"folder {tmp_path / 'gone'} (its tasks cannot be read now)"
