@@ -23,6 +23,13 @@ help:
 
 venv install: $(STAMP)
 
+# The notebooks' kernel, python3, installed in .venv so that JupyterLab opens a committed notebook unmodified: as its
+# kernel starts, JupyterLab writes the kernel's spec and language into the notebook's metadata (and marks it modified
+# if that changes it). The notebooks hold what nbdev_clean keeps (settings.ini: a display name equal to the name, and
+# language_info), so the kernel's display name is its name, and it reports its language without the Python version
+# (exec_lines, before it answers anything), which would otherwise tie every notebook to one Python patch version.
+KERNEL_ARG := --IPKernelApp.exec_lines=get_ipython().kernel.language_info.pop('version',None)
+
 $(STAMP): settings.ini setup.py
 	@if [ ! -x $(BIN)/python ]; then \
 	  [ -n "$(PYTHON)" ] || { echo "error: need Python >= 3.10 (python3.11 preferred)" >&2; exit 1; }; \
@@ -30,6 +37,9 @@ $(STAMP): settings.ini setup.py
 	  $(PYTHON) -m venv $(VENV); \
 	fi
 	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name python3
+	$(BIN)/python -c 'import json, sys; from pathlib import Path; f = Path(sys.prefix, "share/jupyter/kernels/python3/kernel.json"); \
+	  k = json.loads(f.read_text()); k["argv"].append(sys.argv[1]); f.write_text(json.dumps(k, indent=1))' "$(KERNEL_ARG)"
 	touch $(STAMP)
 
 demo: $(STAMP)

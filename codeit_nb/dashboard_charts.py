@@ -19,6 +19,51 @@ from .run_view import ORIGINS, program_with_latents
 # %% auto #0
 __all__ = ['CSS', 'EMPTY', 'COLOURS', 'extension', 'grid_img', 'program_html', 'task_html', 'sample_html', 'diff_html', 'Pager']
 
+# %% ../nbs/21_dashboard.ipynb #6aad6079
+_PANEL_ON_SERVER, _BOKEH_ON_SERVER = 'panel_dist/', 'panel-preview/'  # Panel 1.9.4's Jupyter server extension
+
+def _jupyter_server() -> dict | None:
+    "The info of the Jupyter server that started this kernel (from Jupyter's runtime folder), or None."
+    from glob import glob
+    from jupyter_core.paths import jupyter_runtime_dir
+    for name in glob(os.path.join(jupyter_runtime_dir(), 'jpserver-*.json')):
+        try:
+            with open(name, encoding='utf-8') as f: info = json.load(f)
+        except (OSError, ValueError): continue
+        if info.get('pid') == os.getppid(): return info
+    return None
+
+def _same_file(url, path) -> bool:
+    "Whether `url` answers with a file of `path`'s size."
+    import urllib.request
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method='HEAD'), timeout=5) as r:
+            return r.headers.get('Content-Length') == str(os.path.getsize(path))
+    except (OSError, ValueError): return False
+
+def _bokeh_js(mode, component, **kw) -> str:
+    "Where Bokeh's resources of `mode` put the JavaScript of `component` (last: the models' own files come first)."
+    from bokeh.resources import Resources
+    return Resources(mode=mode, components=[component], **kw).js_files[-1]
+
+def _served_files(server: dict) -> dict:
+    "Bokeh's and Panel's CDN addresses -> their copies on the Jupyter `server` (empty: it does not serve this Panel's)."
+    from urllib.parse import urljoin
+    from bokeh.resources import CDN
+    from panel.io.resources import CDN_DIST, DIST_DIR
+    base = server.get('base_url', '/')
+    root = base + _BOKEH_ON_SERVER
+    files = {_bokeh_js('cdn', c): _bokeh_js('server', c, root_url=root) for c in CDN.components_for('js')}
+    files[CDN_DIST] = base + _PANEL_ON_SERVER
+    checks = [(_bokeh_js('server', 'bokeh', root_url=root), _bokeh_js('absolute', 'bokeh')),
+              (files[CDN_DIST] + 'panel.min.js', DIST_DIR / 'panel.min.js')]
+    return files if all(_same_file(urljoin(server['url'], u), p) for u, p in checks) else {}
+
+def _localise(text: str, files: dict) -> str:
+    "`text` with the CDN addresses of `files` replaced by the server's."
+    for cdn, served in files.items(): text = text.replace(cdn, served)
+    return text
+
 # %% ../nbs/21_dashboard.ipynb #4e979c5e
 from weakref import WeakKeyDictionary
 from bokeh.models import ImportedStyleSheet, InlineStyleSheet
@@ -59,28 +104,45 @@ def _data_url(url) -> str | None:
     return None if css is None else 'data:text/css;base64,' + base64.b64encode(css.encode()).decode()
 
 def _patch_stylesheet(stylesheet, dist_url):
-    "Panel's `patch_stylesheet`, then a `data:` URL where it pointed at one of Panel's own files."
-    _patch_stylesheet.panel(stylesheet, dist_url)
-    data = _data_url(getattr(stylesheet, 'url', None))
+    "Panel's `patch_stylesheet`, pointing Panel's own files where `_patch_stylesheet.dist` says (see below)."
+    from panel.io.resources import CDN_DIST
+    dist = _patch_stylesheet.dist
+    _patch_stylesheet.panel(stylesheet, dist if dist not in (None, 'inline') and dist_url == CDN_DIST else dist_url)
+    data = _data_url(getattr(stylesheet, 'url', None)) if dist == 'inline' else None
     if data: stylesheet.url = data
 
-def _inline_stylesheets():
-    "Make Panel build every later stylesheet inline (see above)."
+def _stylesheets_from(dist):
+    "Point the stylesheets Panel builds next at `dist`: 'inline', the Jupyter server's `dist/`, or None (Panel's CDN)."
     import panel.io.resources, panel.reactive
     from panel.io.state import state
-    if not isinstance(state._stylesheets, _InlineCaches): state._stylesheets = _InlineCaches()
-    if panel.io.resources.patch_stylesheet is not _patch_stylesheet:
+    if (dist == 'inline') != isinstance(state._stylesheets, _InlineCaches):
+        state._stylesheets = _InlineCaches() if dist == 'inline' else WeakKeyDictionary()
+    _patch_stylesheet.dist = dist
+    if dist is not None and panel.io.resources.patch_stylesheet is not _patch_stylesheet:
         _patch_stylesheet.panel = panel.io.resources.patch_stylesheet
         panel.io.resources.patch_stylesheet = panel.reactive.patch_stylesheet = _patch_stylesheet
 
 # %% ../nbs/21_dashboard.ipynb #9ceafbf0
-def extension(*exts,                   # Panel extensions to load too, e.g. 'tabulator'
-              inline: bool | None = None # embed the JavaScript in the output (default: yes, unless `IN_TEST` is set)
+def _load_from_server(exts, files):
+    "`pn.extension(*exts)` with Bokeh's and Panel's files from the Jupyter server (`files`: see `_served_files`)."
+    from IPython.display import publish_display_data
+    from IPython.utils.capture import capture_output
+    with capture_output(stdout=False, stderr=False) as loaded: pn.extension(*exts, inline=False)
+    for out in loaded.outputs:
+        data = {k: _localise(v, files) if isinstance(v, str) else v for k, v in out.data.items()}
+        publish_display_data(data, out.metadata, transient=out.transient)
+
+def extension(*exts,                    # Panel extensions to load too, e.g. 'tabulator'
+              inline: bool | None = None  # embed the files (default: unless a Jupyter server serves them, or IN_TEST)
              ):
-    "Load Panel in a notebook without the internet: Bokeh's and Panel's JavaScript and CSS embedded in the output."
-    if inline is None: inline = not os.environ.get('IN_TEST')
-    pn.extension(*exts, inline=inline)
-    if inline: _inline_stylesheets()
+    "Load Panel in a notebook without the internet: Bokeh's and Panel's files from the Jupyter server, or embedded."
+    from panel.io.resources import CDN_DIST
+    testing = bool(os.environ.get('IN_TEST'))
+    server = _jupyter_server() if inline is None and not testing else None
+    files = _served_files(server) if server else {}
+    if files: _load_from_server(exts, files)
+    else: pn.extension(*exts, inline=not testing if inline is None else inline)
+    _stylesheets_from(files[CDN_DIST] if files else 'inline' if pn.config.inline else None)
 
 # %% ../nbs/21_dashboard.ipynb #0c113e33
 def _page_extension(*exts):

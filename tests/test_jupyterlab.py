@@ -5,10 +5,11 @@ ipywidgets TaskBrowser). Each is opened in Debian chromium (Playwright, never `p
 Run > Run All Cells; then: every code cell ran, no cell shows a traceback, the Panel components rendered (dashboard
 tabs, grid pictures, Bokeh canvases), clicking a tab or picking a task changes the view, and not one request left the
 machine (every request to a host other than 127.0.0.1/localhost is recorded and blocked). After Run All the dashboard
-chapter's example views still answer clicks without an error, the notebook saved from JupyterLab holds nothing of
-Panel's in the cells that serve the dashboard, and the browser's console has no Bokeh range warning. Whether a notebook
-opens unmodified is recorded (see `test_notebooks_open_unmodified`). At the end the server is stopped and nothing it
-started (kernels, the runs the notebooks start, servers inside kernels) is left running.
+chapter's example views still answer clicks without an error, the notebooks saved from JupyterLab are at most 1 MB
+(`extension()` loads Panel's files from JupyterLab's server, the cells that serve the dashboard hold nothing of
+Panel's), and the browser's console has no Bokeh range warning. Every notebook opens unmodified (its kernel's spec and
+language, which JupyterLab writes into its metadata, are what it holds). At the end the server is stopped and nothing
+it started (kernels, the runs the notebooks start, servers inside kernels) is left running.
 
 Skipped only where /usr/bin/chromium is missing (`make chromium` installs it).
 """
@@ -35,7 +36,7 @@ ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-net
         '--disable-sync', '--no-first-run', '--disable-quic']
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason='browser tests need Debian chromium at /usr/bin/chromium (make chromium)')
-NOTEBOOKS = ['01_grids.ipynb', '21a_dashboard_views.ipynb', '21c_dashboard_app.ipynb', '22_step_through.ipynb']
+NOTEBOOKS = ['01_grids.ipynb', '21_dashboard.ipynb', '21a_dashboard_views.ipynb', '21c_dashboard_app.ipynb', '22_step_through.ipynb']
 SETTINGS = {  # JupyterLab user settings: no news or update checks (they would go online), every cell in the DOM
     '@jupyterlab/apputils-extension/notification.jupyterlab-settings': {'fetchNews': 'false', 'checkForUpdates': False},
     '@jupyterlab/notebook-extension/tracker.jupyterlab-settings': {'windowingMode': 'none', 'autoStartDefaultKernel': True},
@@ -218,6 +219,26 @@ def save(page, lab, nb) -> int:
     return (lab.root / nb).stat().st_size
 
 
+SAVED_LIMIT = 1_000_000  # bytes: a notebook saved after Run All (extension() loads Panel's files from the server)
+
+
+def panel_loader_bytes(lab, nb) -> int:
+    "The size of the outputs of notebook `nb`'s `extension(` cell, as saved."
+    cells = json.loads((lab.root / nb).read_text())['cells']
+    return sum(len(json.dumps(c.get('outputs', []))) for c in cells if ''.join(c['source']).startswith('extension('))
+
+
+def click_until(click, expected, timeout: float = 20_000):
+    """`click()`, then wait for the locator `expected`; click once more if it did not come. The first click on an
+    example view right after Run All sometimes had no effect within 30 s (2 runs of 4 with Panel's files loaded from
+    the server; the button had the focus, no error anywhere; the cause is not pinned down): one more click."""
+    for attempt in range(2):
+        click()
+        try: return expected.wait_for(timeout=timeout)
+        except Exception:
+            if attempt: raise
+
+
 def cell_output(page, source: str):
     "The output area of the code cell whose source holds the line `source`."
     cell = page.locator('.jp-CodeCell').filter(has=page.locator('.jp-InputArea', has_text=source))
@@ -256,6 +277,18 @@ def test_grids_task_browser(lab, chrome, shots):
     page.context.close()
 
 
+def test_charts_chapter(lab, chrome, shots):
+    "21_dashboard (what the dashboard is drawn with): runs in JupyterLab offline; saved, it is small."
+    page, foreign, console = run_all(chrome, lab, '21_dashboard.ipynb')
+    assert rendered_grids(page) >= 1, rendered_grids(page)
+    size = save(page, lab, '21_dashboard.ipynb')
+    assert size <= SAVED_LIMIT, f'21_dashboard saved: {size / 1e6:.1f} MB'
+    assert panel_loader_bytes(lab, '21_dashboard.ipynb') < 100_000  # Panel's loader, its files on the server
+    assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
+    assert not foreign, f'requests to other hosts: {foreign[:5]}'
+    page.context.close()
+
+
 def test_dashboard_chapter(lab, chrome, shots):
     """21a_dashboard_views and 21c_dashboard_app (the dashboard chapter's views, and its app): the Panel outputs render
     offline (grid pictures, Bokeh figures, the app's seven tabs); a tab click redraws; after Run All the example views
@@ -270,17 +303,17 @@ def test_dashboard_chapter(lab, chrome, shots):
     label.wait_for(timeout=30_000)
     pages = int(re.search(r'of (\d+)', label.text_content())[1])
     assert pages > 1, label.text_content()
-    sv.locator('button', has_text='next ▶').click()
-    sv.get_by_text(re.compile(f'page 2 of {pages}')).first.wait_for(timeout=30_000)
+    click_until(lambda: sv.locator('button', has_text='next ▶').click(), sv.get_by_text(re.compile(f'page 2 of {pages}')).first)
     assert sv.locator('.card').count() >= 1
     tb = cell_output(page, 'tb = TaskBrowser(r, task)')
     cell = tb.locator('.tabulator-row').nth(2).locator('.tabulator-cell[tabulator-field="task_id"]')
     tid = cell.text_content().strip()
-    cell.click()
-    tb.get_by_text(re.compile(re.escape(tid) + r' \S+: \d+ demonstrations')).first.wait_for(timeout=30_000)
+    click_until(cell.click, tb.get_by_text(re.compile(re.escape(tid) + r' \S+: \d+ demonstrations')).first)
     page.wait_for_timeout(2000)  # (an error of a click's callback arrives as the kernel's stderr)
     assert not tracebacks(page), f'a click raised:\n{tracebacks(page)[0][-3000:]}'
     assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
+    size = save(page, lab, '21a_dashboard_views.ipynb')
+    assert size <= SAVED_LIMIT, f'21a_dashboard_views saved: {size / 1e6:.1f} MB'
     assert not foreign, f'requests to other hosts: {foreign[:5]}'
     page.context.close()
 
@@ -312,16 +345,15 @@ def test_dashboard_chapter(lab, chrome, shots):
     app.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / 'lab-21_dashboard-priorities.png'))
     assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
-    # saved: the cells that serve the dashboard hold their URL and nothing of Panel's (they once held 7.2 MB). The
-    # notebook is not under 1 MB: `extension()` embeds Panel's JavaScript (3.5 MB, twice: two MIME types) so that it
-    # renders offline, and the example views' outputs add about 1.3 MB. Bounded here so that it does not grow.
+    # saved: the cells that serve the dashboard hold their URL and nothing of Panel's (they once held 7.2 MB), and
+    # `extension()` wrote Panel's loader with the server's addresses, not Panel's JavaScript (it once embedded 7 MB)
     size = save(page, lab, '21c_dashboard_app.ipynb')
     cells = json.loads((lab.root / '21c_dashboard_app.ipynb').read_text())['cells']
     src, out = lambda c: ''.join(c['source']), lambda c: len(json.dumps(c.get('outputs', [])))
     served = [out(c) for c in cells if 'block=False)' in src(c)]
     assert served and max(served) < 20_000, served
-    rest = size - sum(out(c) for c in cells if src(c).startswith('extension('))
-    assert rest <= 2_000_000, f'21c_dashboard_app saved: {size / 1e6:.1f} MB, {rest / 1e6:.1f} MB without Panel'
+    assert panel_loader_bytes(lab, '21c_dashboard_app.ipynb') < 100_000
+    assert size <= SAVED_LIMIT, f'21c_dashboard_app saved: {size / 1e6:.1f} MB'
     assert not foreign, f'requests to other hosts: {foreign[:5]}'
     page.context.close()
 
@@ -348,16 +380,16 @@ def test_step_through_chapter(lab, chrome, shots):
     buffers.last.screenshot(path=str(shots / 'lab-22_step_through-buffer-after.png'))
     outputs.filter(has=page.get_by_text(re.compile(r'\(not shown\)'))).first.screenshot(path=str(shots / 'lab-22_step_through-task.png'))
     assert not [m for m in console if RANGES in m], [m for m in console if RANGES in m][:3]
+    size = save(page, lab, '22_step_through.ipynb')
+    assert size <= SAVED_LIMIT, f'22_step_through saved: {size / 1e6:.1f} MB'
     assert not foreign, f'requests to other hosts: {foreign[:5]}'
     page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "JupyterLab writes the running kernel's spec and language into the notebook's metadata as the kernel starts "
-    "(kernelspec.display_name 'Python 3 (ipykernel)', language_info with the Python version); nbdev_clean sets "
-    "display_name to the kernel's name and drops language_info, so every committed notebook opens modified"))
 def test_notebooks_open_unmodified(lab):
-    "No notebook opened above was marked modified before anything ran."
+    """No notebook opened above was marked modified before anything ran: JupyterLab writes the kernel's spec and
+    language into a notebook's metadata as its kernel starts, and the committed notebooks already hold them (the kernel
+    `make venv` installs; tests/test_notebook_size.py checks both sides without a browser)."""
     assert lab.dirty_on_open, 'no notebook was opened (the test would prove nothing)'
     assert not any(lab.dirty_on_open.values()), lab.dirty_on_open
 

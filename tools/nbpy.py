@@ -31,6 +31,15 @@ def _keep_ids(cells, nb_path):
         ids = old.get((c['cell_type'], ''.join(c['source'])))
         if ids: c['id'] = ids.pop(0)
 
+def _metadata(nb_path):
+    "The metadata of the notebook being replaced (the kernel and language JupyterLab writes), or the project's."
+    p = Path(nb_path)
+    if p.exists(): return json.loads(p.read_text())['metadata']
+    return {'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'},
+            'language_info': {'codemirror_mode': {'name': 'ipython', 'version': 3}, 'file_extension': '.py',
+                              'mimetype': 'text/x-python', 'name': 'python', 'nbconvert_exporter': 'python',
+                              'pygments_lexer': 'ipython3'}}
+
 def tonb(py_path, nb_path):
     "Write the notebook `nb_path` from the percent-format script `py_path`."
     cells, kind, buf = [], None, []
@@ -42,9 +51,7 @@ def tonb(py_path, nb_path):
     if kind is not None: cells.append(_cell(kind, buf))
     cells = [c for c in cells if c['source']]
     _keep_ids(cells, nb_path)
-    nb = {'cells': cells, 'metadata': {
-        'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'}},
-        'nbformat': 4, 'nbformat_minor': 5}
+    nb = {'cells': cells, 'metadata': _metadata(nb_path), 'nbformat': 4, 'nbformat_minor': 5}
     Path(nb_path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
 
 def topy(nb_path):
