@@ -13,6 +13,7 @@ from statistics import median
 from bokeh.document import Document
 
 from .dashboard import Dashboard
+from .dashboard_charts import _chart_svg
 from .dashboard_views import _shared
 from .testing import synthetic_store
 
@@ -21,20 +22,21 @@ __all__ = ['first_render_seconds', 'load_test', 'served', 'bench_dashboard']
 
 # %% ../nbs/21d_bench_dashboard.ipynb #04aae6c8
 def first_render_seconds(run_dir) -> dict:
-    "Seconds to build the served dashboard of `run_dir` and its Bokeh models (a first page's work, reads included), "
-    "and the samples it read over."
-    with _shared.lock: _shared.kept.clear()  # (a first page: nothing read yet)
+    "Seconds to build the served dashboard of `run_dir` and its Bokeh models (a first page's work, reads and charts "
+    "included), the samples it read over, and how many Bokeh models the page is."
+    with _shared.lock: _shared.kept.clear()  # (a first page: nothing read yet,
+    _chart_svg.cache_clear()                 #  no chart drawn yet)
     t0 = time.perf_counter()
     d = Dashboard(run_dir, lazy=True)
     t1 = time.perf_counter()
-    d.layout.get_root(Document())
+    root = d.layout.get_root(Document())
     t2 = time.perf_counter()
     d.stop()
     if d.overview.data is None:  # the status line says why
         why = html.unescape(re.sub('<[^>]*>', '', d.status.object.split('</style>')[-1]))
         raise ValueError(f'{run_dir}: the dashboard cannot read it ({why})')
     return {'build': round(t1 - t0, 3), 'models': round(t2 - t1, 3), 'total': round(t2 - t0, 3),
-            'samples': d.overview.data['samples']}
+            'samples': d.overview.data['samples'], 'bokeh_models': len(root.references())}
 
 # %% ../nbs/21d_bench_dashboard.ipynb #bdcdd3ca
 def _cpu_seconds(pid: int) -> float | None:
@@ -112,9 +114,8 @@ def bench_dashboard(repeats: int = 3,          # in-process renders (the median 
                     pages: int = 5             # pages asked for one after another to measure a page's server CPU
                    ) -> dict:
     "The dashboard on a large run: run written, first page in-process, pages served (time, server CPU), load test."
-    tmp = Path(tempfile.mkdtemp(prefix='bench-dashboard-'))
+    tmp, written = Path(tempfile.mkdtemp(prefix='bench-dashboard-')), None
     try:
-        written = None
         if run_dir is None:
             t0, run_dir = time.perf_counter(), tmp / 'run'
             synthetic_store(run_dir, n_samples)
@@ -126,7 +127,8 @@ def bench_dashboard(repeats: int = 3,          # in-process renders (the median 
             cpu = None if cpu0 is None else (_cpu_seconds(pid) - cpu0) / pages
             load = load_test(url, clients, seconds, requests)
     finally: shutil.rmtree(tmp, ignore_errors=True)
-    return {'samples': fr[0]['samples'], 'store_written_s': written, 'build_s': median(x['build'] for x in fr),
-            'models_s': median(x['models'] for x in fr), 'first_render_s': median(x['total'] for x in fr),
+    return {'samples': fr[0]['samples'], 'store_written_s': written, 'page_models': fr[0]['bokeh_models'],
+            'build_s': median(x['build'] for x in fr), 'models_s': median(x['models'] for x in fr),
+            'first_render_s': median(x['total'] for x in fr),
             'served_first_s': round(first, 3), 'served_next_s': round(median(again), 3),
             'page_cpu_s': None if cpu is None else round(cpu, 3), **{f'load_{k}': v for k, v in load.items()}}

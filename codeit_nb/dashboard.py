@@ -54,7 +54,8 @@ class Dashboard:
         for v in (self.views[:1] if lazy else self.views):  # widgets and panes exist before the page does: showing a
             v.build()         # tab only updates them (a tab whose children were added on its first click sometimes
             v.built = True    # stayed blank in JupyterLab); what costs (reading, drawing) still waits until it is shown
-        self.tabs = pn.Tabs(*[(v.title, v.layout) for v in self.views], sizing_mode='stretch_width')
+        # (a served page: the tabs not shown are placeholders until shown, not layouts to build for every session)
+        self.tabs = pn.Tabs(*[(v.title, v.layout) for v in self.views], sizing_mode='stretch_width', dynamic=lazy)
         self.tabs.param.watch(lambda e: self._show(), 'active')
         for v in self.views: v.shown = (lambda v=v: self.views[self.tabs.active] is v)
         self.status = pn.pane.HTML('', sizing_mode='stretch_width', margin=(18, 10))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_dashboard.ipynb #2819c5aa
 from __future__ import annotations
-import base64, html, json, os
+import base64, html, io, json, os, re
 from functools import lru_cache
 
 import panel as pn
@@ -192,6 +192,8 @@ table.plain td, table.plain th {border-bottom: 1px solid #eee; padding: 3px 8px;
 .ok {color: #2a7d2a; font-weight: bold} .bad {color: #c0392b; font-weight: bold} .muted {color: #888}
 .latent {color: #8250df; font-weight: bold} .diff .add {background: #e6ffec; color: #116329}
 .diff .del {background: #ffebe9; color: #82071e} .diff .hunk {color: #0550ae}
+.charts {display: flex; gap: 8px} .charts > div {flex: 1 1 0; min-width: 0}
+details > summary {cursor: pointer; font-weight: bold; margin: 6px 0}
 </style>'''  # styles for the HTML panes (each pane lives in its own shadow DOM, so each carries them)
 
 def _mark(ok) -> str: return '<span class="ok">✓</span>' if ok else '<span class="bad">✗</span>'
@@ -295,18 +297,90 @@ def _span(rng, lo, hi):
     "Set the range `rng` to `lo`..`hi`, where its reset tool goes back to too."
     rng.start, rng.end, rng.reset_start, rng.reset_end = lo, hi, lo, hi
 
-def _fill(f, src, data: dict, x: str = 'x'):
-    "Show `data` in the line figure `f` (`_figure`): ranges that fit, zero a little above the x axis; a note if empty."
-    src.data = data
-    xs = [v for v in data[x] if v == v]
-    ys = [v for k, col in data.items() if k != x for v in col if v is not None and v == v]
-    # (a list of a few: no model search)
-    next(r for r in f.center if getattr(r, 'name', None) == 'empty').visible = not xs
+def _limits(xs: list, ys: list) -> tuple:
+    ("The ranges `((x from, to), (y from, to))` of a line figure of points at `xs` with values `ys` (NaN and None "
+     "skipped): every point inside, zero a little above the x axis, `(0, 1)` across while there is no point.")
+    xs = [v for v in xs if v == v]
+    ys = [v for v in ys if v is not None and v == v]
     lo, hi = (min(xs), max(xs)) if xs else (0, 1)
     pad = 0 if not xs else max(0.5, 0.05 * (hi - lo))
     top = max(ys, default=0) or 1
-    _span(f.x_range, lo - pad, hi + pad)
-    _span(f.y_range, -0.05 * top, 1.08 * top)  # an all-zero line drawn above the axis, not on it
+    return (lo - pad, hi + pad), (-0.05 * top, 1.08 * top)  # an all-zero line drawn above the axis, not on it
+
+def _fill(f, src, data: dict, x: str = 'x'):
+    "Show `data` in the line figure `f` (`_figure`): ranges that fit (`_limits`); a note while it has no point."
+    src.data = data
+    (x0, x1), (y0, y1) = _limits(data[x], [v for k, col in data.items() if k != x for v in col])
+    # (a list of a few: no model search)
+    next(r for r in f.center if getattr(r, 'name', None) == 'empty').visible = not any(v == v for v in data[x])
+    _span(f.x_range, x0, x1)
+    _span(f.y_range, y0, y1)
+
+# %% ../nbs/21_dashboard.ipynb #84921f3d
+def _chart(title: str, x_label: str, y_label: str,
+           series: tuple,         # `(name, colour)` of each line
+           xs: tuple,             # the points' x
+           ys: tuple,             # the values of each line at `xs` (None: no point)
+           whole_y: bool = False  # y counts things (ticks at whole numbers)
+          ):
+    "A matplotlib line chart by the rules of `_figure`: legend beside the plot, whole-number x ticks, `_limits`."
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+    fig = Figure(figsize=(4.8, 2.7), layout='constrained')
+    ax = fig.add_subplot()
+    for (name, colour), col in zip(series, ys):
+        ax.plot(xs, [float('nan') if v is None else v for v in col], color=colour, lw=2, marker='o', ms=4, label=name)
+    ax.set_title(title, fontsize=10, loc='left')
+    ax.set_xlabel(x_label, fontsize=8)
+    ax.set_ylabel(y_label, fontsize=8)
+    ax.tick_params(labelsize=8)
+    # (as many ticks as their labels leave room for; one whole number in view: that one, not tenths)
+    whole = lambda: MaxNLocator(nbins='auto', integer=True, min_n_ticks=1)
+    ax.xaxis.set_major_locator(whole())
+    if whole_y: ax.yaxis.set_major_locator(whole())
+    fig.legend(loc='outside right upper', fontsize=8, frameon=False)  # beside the plot, never over a line
+    if not any(v == v for v in xs): ax.text(0.5, 0.5, EMPTY, transform=ax.transAxes, ha='center', va='center',
+                                             color='#888')
+    (x0, x1), (y0, y1) = _limits(xs, [v for col in ys for v in col])
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    return fig
+
+@lru_cache(maxsize=64)
+def _chart_svg(*args) -> str:
+    "`_chart(*args)` as inline SVG, as wide as what holds it (text kept as text); kept by `args`, for every session."
+    from matplotlib import rc_context
+    out = io.StringIO()
+    with rc_context({'svg.fonttype': 'none', 'svg.hashsalt': 'codeit', 'font.sans-serif': ['DejaVu Sans']}):
+        _chart(*args).savefig(out, format='svg', metadata={'Date': None})  # (the same SVG for the same chart)
+    svg = re.sub(r'<metadata>.*?</metadata>\s*', '', out.getvalue()[out.getvalue().index('<svg'):], flags=re.S)
+    label = f'class="chart" role="img" aria-label="{html.escape(args[0])}" width="100%"'
+    return re.sub(r'^<svg ([^>]*?)width="[^"]*" height="[^"]*"', lambda m: f'<svg {m[1]}{label}', svg)
+
+# %% ../nbs/21_dashboard.ipynb #11b1aebd
+class _LineChart:
+    ("A line chart as `svg` (`_chart_svg`'s: a page builds no figure of its own, and no Panel object either); "
+     "`fill(data)` shows `data`, `_fill`'s dict: 'x' and a list of values per line.")
+    def __init__(self, title: str, x_label: str, y_label: str,
+                 series: dict,         # a line per name -> colour
+                 whole_y: bool = False # y counts things (ticks at whole numbers)
+                ):
+        self.spec = (title, x_label, y_label, tuple(series.items()), whole_y)
+        self.fill({'x': [], **{k: [] for k in series}})
+
+    def fill(self, data: dict):
+        "Show `data` (drawn at most once per distinct data in this process: NaN is kept as None)."
+        self.data = data
+        point = lambda v: None if v is None or v != v else v  # (NaN != NaN: it would never find what was kept)
+        title, x_label, y_label, series, whole_y = self.spec
+        ys = tuple(tuple(map(point, data[name])) for name, _ in series)
+        self.svg = _chart_svg(title, x_label, y_label, series, tuple(data['x']), ys, whole_y)
+
+    def _repr_html_(self): return self.svg
+
+def _charts_html(*charts: _LineChart) -> str:
+    "`charts` side by side, sharing the width."
+    return '<div class="charts">' + ''.join(f'<div>{c.svg}</div>' for c in charts) + '</div>'
 
 # %% ../nbs/21_dashboard.ipynb #b9ddb4b0
 class _Html(str):

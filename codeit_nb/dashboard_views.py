@@ -16,9 +16,9 @@ from fastcore.basics import patch
 from .run_view import (RunReader, run_overview, activity, task_table, task_samples, task_candidates, ORIGINS,
                                 DemoAccuracyTally, best_programs, program_diffs, midtrain_rounds, draw_weights,
                                 draw_history, DRAW_BINS)
-from .dashboard_charts import (CSS, COLOURS, Pager, _Html, _bars, _figure, _fill, _mark, _midtrain_html, _nan,
-                                        _note, _pct, _settings, _table, _task, diff_html, grid_img, program_html,
-                                        sample_html, task_html)
+from .dashboard_charts import (CSS, COLOURS, Pager, _Html, _LineChart, _bars, _charts_html, _figure, _fill,
+                                        _mark, _midtrain_html, _nan, _note, _pct, _settings, _table, _task, diff_html,
+                                        grid_img, program_html, sample_html, task_html)
 
 # %% auto #0
 __all__ = ['ITERATION_COLUMNS', 'View', 'TaskView', 'Overview', 'TaskBrowser', 'SamplesView', 'CandidatesView', 'BufferView',
@@ -68,7 +68,7 @@ class TaskView(View):
         if getattr(self, 'pager', None): self.pager.page = 0
         if self.built and self.shown(): self.refresh()
 
-# %% ../nbs/21a_dashboard_views.ipynb #71908f0c
+# %% ../nbs/21a_dashboard_views.ipynb #cd9a7dba
 ITERATION_COLUMNS = ['iteration', 'programs drawn', 'distinct programs run',
                      'cumulative', 'solved_cumulative', 'pass2', 'solved_ever', 'policy_only', 'buffer_policy',
                      'buffer_mutated', 'new_experiences', 'loss', 'median_lines', 'identity_rate', 'copy_rate',
@@ -82,36 +82,40 @@ class Overview(View):
         self.data = None  # the run's overview, once read
         self.progress = pn.indicators.Progress(value=0, max=1, width=300, bar_color='success')
         self.counts = pn.pane.HTML('')
-        self.solve, self.solve_src = _figure('tasks solved against programs drawn',
-                                             'programs drawn (policy samples, repeats included)', '% of search tasks',
-                                             {'submitted (pass@3)': '#1f77b4', 'ever found': '#17becf',
-                                              'policy-only': '#ff7f0e'})
-        self.pools, self.pools_src = _figure('buffer pools over iterations', 'iteration', 'experiences',
-                                             {'policy': '#2ca02c', 'mutated': '#9467bd'}, whole_y=True)
-        self.collapse, self.collapse_src = _figure('collapse indicators per iteration', 'iteration', '% of samples',
-                                                   {'identity': '#d62728', 'copy': '#8c564b'})
-        self.table, self.config, self.midtrain = pn.pane.HTML(''), pn.pane.HTML(''), pn.pane.HTML('')
-        self.layout[:] = [pn.Row(self.progress, self.counts),
-                          pn.Row(pn.pane.Bokeh(self.solve), pn.pane.Bokeh(self.pools), pn.pane.Bokeh(self.collapse)),
-                          pn.pane.Markdown('#### Iterations'), self.table,
-                          pn.pane.HTML('<span class="muted">programs drawn: the policy samples drawn so far, '
-                                       'repeats included; distinct programs run: those recorded (run and scored) so '
-                                       'far. Collapse indicators: median_lines, the median program length of the '
-                                       'samples; identity_rate, runnable samples returning their input; copy_rate, '
-                                       'samples already in the buffer</span>'),
-                          self.midtrain,
-                          pn.Card(self.config, title='config', collapsed=False, sizing_mode='stretch_width')]
+        # the rest is one pane of HTML, `body`: the charts (SVG drawn once per distinct data and shared by every
+        # session: a page builds no figure), the tables and the config
+        self.solve = _LineChart('tasks solved against programs drawn',
+                                'programs drawn (policy samples, repeats included)', '% of search tasks',
+                                {'submitted (pass@3)': '#1f77b4', 'ever found': '#17becf', 'policy-only': '#ff7f0e'})
+        self.pools = _LineChart('buffer pools over iterations', 'iteration', 'experiences',
+                                {'policy': '#2ca02c', 'mutated': '#9467bd'}, whole_y=True)
+        self.collapse = _LineChart('collapse indicators per iteration', 'iteration', '% of samples',
+                                   {'identity': '#d62728', 'copy': '#8c564b'})
+        self.table = self.midtrain = self.config = ''  # (HTML)
+        self.body = pn.pane.HTML('', sizing_mode='stretch_width')
+        self.layout[:] = [pn.Row(self.progress, self.counts), self.body]
+        self._draw_body()
 
     def clear(self, note: str = ''):
         self.data, self.progress.max, self.progress.value = None, 1, 0
-        for f, src in ((self.solve, self.solve_src), (self.pools, self.pools_src), (self.collapse, self.collapse_src)):
-            _fill(f, src, {k: [] for k in src.data})
-        self.counts.object, self.table.object, self.config.object, self.midtrain.object = _note(note), '', '', ''
+        for chart in (self.solve, self.pools, self.collapse): chart.fill({k: [] for k in chart.data})
+        self.counts.object, self.table, self.config, self.midtrain = _note(note), '', '', ''
+        self._draw_body()
 
-# %% ../nbs/21a_dashboard_views.ipynb #2cd6a64a
+    def _draw_body(self):
+        "The charts, the iterations' table, the mid-training table and the config, as they are now, into `body`."
+        self.body.object = (CSS + _charts_html(self.solve, self.pools, self.collapse) + '<h4>Iterations</h4>'
+                            + self.table + _NOTE + self.midtrain
+                            + f'<details open><summary>config</summary>{self.config}</details>')
+
+_NOTE = ('<p class="muted">programs drawn: the policy samples drawn so far, repeats included; distinct programs run: '
+         'those recorded (run and scored) so far. Collapse indicators: median_lines, the median program length of the '
+         'samples; identity_rate, runnable samples returning their input; copy_rate, samples already in the buffer</p>')
+
+# %% ../nbs/21a_dashboard_views.ipynb #2e0d87b4
 @patch
 def draw(self: Overview):
-    "Read the run's overview; fill the progress line, the figures, the tables and the config."
+    "Read the run's overview; fill the progress line, the charts, the tables and the config."
     self.data = ov = run_overview(self.r)
     self.read_at = time.strftime('%H:%M:%S')
     its = ov['iterations']
@@ -119,16 +123,15 @@ def draw(self: Overview):
     self.progress.value = ov['done']
     self.draw_counts()
     n = max(1, ov['tasks'])
-    _fill(self.solve, self.solve_src, {'x': [it['samples'] for it in its],  # programs drawn: `codeit results`' x
-                                       'submitted (pass@3)': [100 * it['cumulative'] for it in its],
-                                       'ever found': [100 * _nan(it.get('solved_ever')) / n for it in its],
-                                       'policy-only': [100 * it['policy_only'] for it in its]})
-    _fill(self.pools, self.pools_src, {'x': [it['iteration'] for it in its],
-                                       'policy': [it['buffer_policy'] for it in its],
-                                       'mutated': [it['buffer_mutated'] for it in its]})
-    _fill(self.collapse, self.collapse_src, {'x': [it['iteration'] for it in its],
-                                             'identity': [100 * _nan(it['identity_rate']) for it in its],
-                                             'copy': [100 * _nan(it['copy_rate']) for it in its]})
+    self.solve.fill({'x': [it['samples'] for it in its],  # programs drawn: `codeit results`' x
+                     'submitted (pass@3)': [100 * it['cumulative'] for it in its],
+                     'ever found': [100 * _nan(it.get('solved_ever')) / n for it in its],
+                     'policy-only': [100 * it['policy_only'] for it in its]})
+    self.pools.fill({'x': [it['iteration'] for it in its], 'policy': [it['buffer_policy'] for it in its],
+                     'mutated': [it['buffer_mutated'] for it in its]})
+    self.collapse.fill({'x': [it['iteration'] for it in its],
+                        'identity': [100 * _nan(it['identity_rate']) for it in its],
+                        'copy': [100 * _nan(it['copy_rate']) for it in its]})
     fmt = lambda it: {**it, 'programs drawn': it['samples'], 'distinct programs run': it['samples_recorded'],
                       'cumulative': _pct(it['cumulative'], 1), 'policy_only': _pct(it['policy_only'], 1),
                       'pass2': '' if it.get('pass2') is None else f"{it['pass2']:.1f}",
@@ -137,9 +140,10 @@ def draw(self: Overview):
                       'median_lines': '' if it['median_lines'] is None else f"{it['median_lines']:g}",
                       'identity_rate': _pct(it['identity_rate']), 'copy_rate': _pct(it['copy_rate']),
                       'seconds': f"{(it['train_seconds'] or 0) + (it['sample_seconds'] or 0):.0f}"}
-    self.table.object = CSS + _table([fmt(it) for it in its], ITERATION_COLUMNS)
-    self.config.object = CSS + _table(_settings(ov['config']), ['setting', 'value'])
-    self.midtrain.object = _midtrain_html(*midtrain_rounds(self.r))
+    self.table = _table([fmt(it) for it in its], ITERATION_COLUMNS)
+    self.config = _table(_settings(ov['config']), ['setting', 'value'])
+    self.midtrain = _midtrain_html(*midtrain_rounds(self.r))
+    self._draw_body()
 
 @patch
 def draw_counts(self: Overview):
@@ -290,7 +294,6 @@ class CandidatesView(TaskView):
                 'test outputs']
         none = '<p class="muted">no candidates yet</p>'
         self.body.object = CSS + head + (_table([row(c) for c in rows], cols) if rows else none)
-
 
 # %% ../nbs/21a_dashboard_views.ipynb #467c0eb4
 class BufferView(View):

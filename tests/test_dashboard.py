@@ -213,7 +213,7 @@ def test_dashboard_follows_a_run_removed_and_recreated(tmp_path):
     assert 'waiting for run.db' in d.status.object
     assert (d.task.options, d.task.value, d.overview.data) == ([], None, None)
     assert sum(map(sum, (d.views[4].hist_src.data[o] for o in ORIGINS))) == 0  # nothing of the deleted run
-    assert not d.views[4].means_src.data['x'] and not d.overview.solve_src.data['x']
+    assert not d.views[4].means_src.data['x'] and not d.overview.solve.data['x']
     assert 'class="card"' not in d.views[2].cards.object and d.views[1].table.value.empty
     assert all(src.data['x'] == [] for src in (d.views[5].share_src, d.views[5].ess_src))
     synthetic_store(run, n_samples=96, n_tasks=6, iterations=2, stop_after=1)
@@ -227,29 +227,64 @@ def test_dashboard_follows_a_run_removed_and_recreated(tmp_path):
 
 def test_figures_read_honestly():
     """Line figures: whole-number ticks, legend beside the plot, zero above the axis, a note while empty, own ranges.
-    Bars: no outline."""
+    Bars: no outline. The overview's charts (SVG) by the same rules."""
     from bokeh.models import Range1d
     from codeit_nb.dashboard_views import BufferView, PriorityView, Overview
-    from codeit_nb.dashboard_charts import EMPTY, _fill
+    from codeit_nb.dashboard_charts import EMPTY, _chart, _fill
     from codeit_nb.run_view import RunReader
     nowhere = RunReader('/nonexistent')
     ov, bv, pv = Overview(nowhere), BufferView(nowhere), PriorityView(nowhere)
     for v in (ov, bv, pv): v.build()
-    lines = [ov.solve, ov.pools, ov.collapse, bv.means, pv.share, pv.ess]
-    for f in lines:
+    for f in [bv.means, pv.share, pv.ess]:
         assert isinstance(f.x_range, Range1d) and isinstance(f.y_range, Range1d)  # never "could not set initial ranges"
         assert f.xaxis[0].ticker.min_interval == 1 and f.xaxis[0].ticker.num_minor_ticks == 0, f.title.text
         assert f.legend[0] in f.right and f.legend[0] not in f.center, f.title.text
         assert f.select_one({'name': 'empty'}).text == EMPTY and f.select_one({'name': 'empty'}).visible
-    assert ov.pools.yaxis[0].ticker.min_interval == 1  # counts of experiences
-    _fill(ov.collapse, ov.collapse_src, {'x': [0, 1], 'identity': [0.0, 0.0], 'copy': [0.0, 0.0]})
-    assert not ov.collapse.select_one({'name': 'empty'}).visible
-    assert ov.collapse.y_range.start < 0 < ov.collapse.y_range.end  # an all-zero line is drawn above the axis
-    _fill(ov.pools, ov.pools_src, {'x': [2], 'policy': [8], 'mutated': [3]})
-    assert (ov.pools.x_range.start, ov.pools.x_range.end) == (1.5, 2.5)  # one point: one iteration wide
+    for c in (ov.solve, ov.pools, ov.collapse):  # the overview's charts: drawn as `_chart` draws them
+        assert EMPTY in c.svg and c.svg.startswith('<svg ') and c.svg in ov.body.object, c.spec[0]
+        assert all(f'>{name}<' in c.svg for name, _ in c.spec[3]), c.spec[0]  # a legend entry per line
+    assert ov.pools.spec[4] and not ov.collapse.spec[4]  # whole-number y ticks for counts of experiences only
+    def drawn(chart, data):
+        "The matplotlib figure of `chart` showing `data` (its axes and legend placed)."
+        chart.fill(data)
+        fig = _chart(*chart.spec[:4], tuple(data['x']), tuple(tuple(data[n]) for n, _ in chart.spec[3]),
+                     chart.spec[4])
+        fig.draw_without_rendering()
+        return fig.axes[0], fig.legends[0]
+    ax, legend = drawn(ov.collapse, {'x': [0, 1], 'identity': [0.0, 0.0], 'copy': [0.0, 0.0]})
+    assert EMPTY not in ov.collapse.svg and not ax.texts
+    assert ax.get_ylim()[0] < 0 < ax.get_ylim()[1]  # an all-zero line is drawn above the axis
+    assert legend.get_window_extent().x0 >= ax.get_window_extent().x1  # the legend beside the plot, not over it
+    ax, legend = drawn(ov.pools, {'x': [2], 'policy': [8], 'mutated': [3]})
+    assert ax.get_xlim() == (1.5, 2.5)  # one point: one iteration wide
+    assert all(t == int(t) for t in (*ax.get_xticks(), *ax.get_yticks()))  # whole iterations, whole experiences
     for f in (bv.hist, pv.hist):
         assert f.legend[0] in f.right and f.y_range.start == 0
         assert all(r.glyph.line_color is None for r in f.renderers)  # an empty bar is nothing, not a tick
+
+
+def test_another_page_draws_no_chart_and_builds_no_figure(tmp_path):
+    """Pages of one run served to two sessions: the second draws no chart (it shows the SVG the first drew) and
+    neither page holds a Bokeh figure; the tabs not shown are placeholders. Counted, not timed (a page costs what
+    its models cost: `codeit bench dashboard` times it)."""
+    from bokeh.document import Document
+    from bokeh.models import Plot, Spacer
+    from codeit_nb.testing import synthetic_store
+    from codeit_nb.dashboard import Dashboard
+    from codeit_nb.dashboard_charts import _chart_svg
+    synthetic_store(tmp_path / 'run', n_samples=96, n_tasks=4, iterations=2)
+    first = Dashboard(tmp_path / 'run', lazy=True)
+    first.layout.get_root(Document())
+    drawn = _chart_svg.cache_info().misses
+    second = Dashboard(tmp_path / 'run', lazy=True)
+    models = second.layout.get_root(Document()).references()
+    assert _chart_svg.cache_info().misses == drawn
+    assert second.overview.body.object == first.overview.body.object and 'class="chart"' in first.overview.body.object
+    assert not [m for m in models if isinstance(m, Plot)]
+    assert sum(isinstance(m, Spacer) and m.tags == ['hidden'] for m in models) == len(second.views) - 1
+    second.tabs.active = 4  # the Buffer tab: built and drawn when shown
+    assert second.views[4].built and not second.views[1].built
+    for d in (first, second): d.stop()
 
 
 def test_now_only_on_live_views(tmp_path):
@@ -309,7 +344,9 @@ def test_dashboard_follows_a_live_run(tmp_path, chromium, shots, codeit):
         last = st.iterations()[-1]
         for rate in (last['identity_rate'], last['copy_rate']):  # the last row's rates, as the table shows them
             if rate is not None: page.get_by_text(f'{100 * rate:.0f} %', exact=True).first.wait_for(timeout=30_000)
-        assert page.locator('canvas').count() >= 3  # the solve-rate, buffer-pool and collapse figures
+        charts = page.locator('svg.chart')  # the solve-rate, buffer-pool and collapse charts, with their legends
+        assert charts.count() == 3 and charts.first.get_by_text('ever found').count() == 1
+        assert charts.first.bounding_box()['width'] > 300, charts.first.bounding_box()
 
         tab(page, 'Tasks')  # ARC grids of the chosen task
         page.locator('img.arcgrid').first.wait_for(timeout=30_000)
