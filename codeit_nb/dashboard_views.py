@@ -112,7 +112,7 @@ _NOTE = ('<p class="muted">programs drawn: the policy samples drawn so far, repe
          'those recorded (run and scored) so far. Collapse indicators: median_lines, the median program length of the '
          'samples; identity_rate, runnable samples returning their input; copy_rate, samples already in the buffer</p>')
 
-# %% ../nbs/21a_dashboard_views.ipynb #2e0d87b4
+# %% ../nbs/21a_dashboard_views.ipynb #2f74455f
 @patch
 def draw(self: Overview):
     "Read the run's overview; fill the progress line, the charts, the tables and the config."
@@ -145,6 +145,13 @@ def draw(self: Overview):
     self.midtrain = _midtrain_html(*midtrain_rounds(self.r))
     self._draw_body()
 
+def _scored(ov: dict) -> str:
+    "'N tasks', or 'N scored tasks (M answered, not scored)' when some searched tasks have no test outputs."
+    s = ov.get('searched') or {}
+    scored, unscored = s.get('scored_tasks'), s.get('unscored_tasks')
+    if scored is None or not unscored: return f"{ov['tasks']} tasks"
+    return f'{scored} scored tasks ({unscored} answered, not scored)'
+
 @patch
 def draw_counts(self: Overview):
     "The progress line, from what was read last (the dashboard redraws it every tick, for the 'N s ago')."
@@ -158,7 +165,7 @@ def draw_counts(self: Overview):
     self.counts.object = (f"<b>iterations done: {ov['done']} / {html.escape(str(ov['planned'] or '?'))}</b> · "
                           f"programs drawn: {drawn} · distinct programs run: {ov['samples']} · "
                           f"buffer: {sum(ov['buffer'].values())} entries · candidates: {ov['candidates']} · "
-                          f"submitted, solved (pass@3): {len(ov['solved'])} / {ov['tasks']} tasks · "
+                          f"submitted, solved (pass@3): {len(ov['solved'])} / {_scored(ov)} · "
                           f"a right program ever found: {len(ov.get('ever_found', []))} tasks · "
                           f"{html.escape(state)}")
 

@@ -18,7 +18,7 @@ from .loop_config import LoopConfig
 from .loop_seed import search_name
 
 # %% auto #0
-__all__ = ['FINGERPRINT', 'ORIGINS', 'DRAW_BINS', 'RunReader', 'run_overview', 'activity', 'run_searched', 'midtrain_rounds',
+__all__ = ['FINGERPRINT', 'ORIGINS', 'DRAW_BINS', 'RunReader', 'run_searched', 'run_overview', 'activity', 'midtrain_rounds',
            'task_table', 'task_samples', 'program_with_latents', 'task_candidates', 'demo_accuracy_counts',
            'DemoAccuracyTally', 'draw_weights', 'draw_history', 'best_programs', 'program_diffs']
 
@@ -78,7 +78,21 @@ def fingerprint(self: RunReader) -> tuple:
     "A tuple that changes whenever the loop commits anything (or the file is replaced)."
     return (self.generation,) + self.one(FINGERPRINT)
 
-# %% ../nbs/20_run_view.ipynb #925192ef
+# %% ../nbs/20_run_view.ipynb #4d506256
+def run_searched(r: RunReader) -> dict:
+    "What the run searched: `{'task_set', 'scored_tasks', 'unscored_tasks'}` (`baseline.searched`)."
+    cfg = r.store.meta('config') or {}
+    name = search_name(LoopConfig(search=cfg.get('search') or '', mode=cfg.get('mode') or 'eval'))
+    return dict(_searched_tasks(name, tuple(r.store.search_tasks())))
+
+@functools.lru_cache(maxsize=8)
+def _searched_tasks(name: str, ids: tuple) -> dict:
+    "`searched` for the tasks `ids` of `name`, read once a process (a dashboard asks at every look)."
+    try: pool = search_tasks(baseline_split(name))
+    except (TaskFormatError, OSError): return searched(name, None)  # a folder moved, or a file in it broken since
+    return searched(name, {t: pool[t] for t in ids} if all(t in pool for t in ids) else None)
+
+# %% ../nbs/20_run_view.ipynb #8f7872c9
 def run_overview(r: RunReader) -> dict:
     ("Config, iterations done and planned, per-iteration metrics, totals, the solved tasks and the last finished step "
      "of the run.")
@@ -93,7 +107,7 @@ def run_overview(r: RunReader) -> dict:
     return {'config': cfg, 'planned': cfg.get('iterations'), 'done': len(its), 'iterations': its,
             'samples': sum(counts.values()), 'buffer': st.buffer_counts(), 'tasks': len(st.search_tasks()),
             'candidates': r.one('SELECT count(*) FROM candidates')[0], 'solved': sorted(st.solved_tasks()),
-            'ever_found': sorted(st.found_tasks()),
+            'ever_found': sorted(st.found_tasks()), 'searched': run_searched(r),
             'last_step': step[0] if step else None}
 
 # %% ../nbs/20_run_view.ipynb #5a144724
@@ -114,20 +128,6 @@ def activity(ov: dict,         # a `run_overview`
            else f'iteration {i}: sampling' if step == 'train'
            else f'iteration {i + 1}: training' if i + 1 < planned else 'finished')
     return nxt if nxt == 'finished' or not ago else f"{nxt} (last step done {time.time() - s['done_at']:.0f} s ago)"
-
-# %% ../nbs/20_run_view.ipynb #4d506256
-def run_searched(r: RunReader) -> dict:
-    "What the run searched: `{'task_set', 'scored_tasks', 'unscored_tasks'}` (`baseline.searched`)."
-    cfg = r.store.meta('config') or {}
-    name = search_name(LoopConfig(search=cfg.get('search') or '', mode=cfg.get('mode') or 'eval'))
-    return dict(_searched_tasks(name, tuple(r.store.search_tasks())))
-
-@functools.lru_cache(maxsize=8)
-def _searched_tasks(name: str, ids: tuple) -> dict:
-    "`searched` for the tasks `ids` of `name`, read once a process (a dashboard asks at every look)."
-    try: pool = search_tasks(baseline_split(name))
-    except (TaskFormatError, OSError): return searched(name, None)  # a folder moved, or a file in it broken since
-    return searched(name, {t: pool[t] for t in ids} if all(t in pool for t in ids) else None)
 
 # %% ../nbs/20_run_view.ipynb #bd09d885
 def midtrain_rounds(r: RunReader) -> tuple:

@@ -295,7 +295,7 @@ def test_dashboard_chapter(lab, chrome, shots):
     answer clicks without an error; saved, the app's serving cells hold no Panel."""
     page, foreign, console = run_all(chrome, lab, '21a_dashboard_views.ipynb')
     assert rendered_grids(page) >= 10, rendered_grids(page)
-    assert page.locator('canvas').count() >= 3  # Bokeh figures (overview curves, buffer histogram)
+    assert page.locator('canvas').count() >= 3  # Bokeh figures (the buffer's and priorities' charts)
 
     # after Run All, the examples' views still answer clicks (they once raised: the last cell had closed their run)
     sv = cell_output(page, 'sv = SamplesView(r, task)')
