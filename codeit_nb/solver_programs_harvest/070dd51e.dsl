@@ -1,0 +1,8 @@
+x1 = fgpartition(I)
+x2 = fork(recolor, color, backdrop)
+x3 = apply(x2, x1)
+x4 = keep(x3, portrait)
+x5 = merge(x3)
+x6 = paint(I, x5)
+x7 = merge(x4)
+O = paint(x6, x7)
