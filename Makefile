@@ -69,8 +69,9 @@ chromium:
 # 9.2 min against 4.5 min, measured), and keeps the executed notebooks in build/docs/exec/, so that `make docs` after it
 # (CI: .ci/run) renders the site without running every notebook a second time. `nbdev_test --path nbs/X.ipynb` still
 # runs one notebook. pytest then runs on two workers (pytest-xdist; tests/conftest.py keeps the tests that share a
-# server, a cluster or a prepared run on one worker): most tests wait on subprocesses, servers and browsers, so one
-# worker kept a core idle (17 min against N min, measured). The docs site's page test is left to `make docs-test`,
+# server, a cluster or a prepared run on one worker): alone it used three quarters of one core (17 min on a quiet
+# machine); its ~15 CPU-minutes should take 8-9 on two free cores (measured only with a benchmark loading the machine:
+# 20.4 min on one worker, 15.9 on two under a heavier load). The docs site's page test is left to `make docs-test`,
 # which runs it on the site it has just built (here it would load the pages of whatever _docs/ an earlier build left).
 test: $(STAMP)
 	@$(MAKE) --no-print-directory chromium
