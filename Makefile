@@ -68,12 +68,16 @@ chromium:
 # notebook, two notebooks at a time with one torch/OpenMP thread each (a thread per core oversubscribes the two cores:
 # 9.2 min against 4.5 min, measured), and keeps the executed notebooks in build/docs/exec/, so that `make docs` after it
 # (CI: .ci/run) renders the site without running every notebook a second time. `nbdev_test --path nbs/X.ipynb` still
-# runs one notebook.
+# runs one notebook. pytest then runs on two workers (pytest-xdist; tests/conftest.py keeps the tests that share a
+# server, a cluster or a prepared run on one worker): alone it used three quarters of one core (17 min on a quiet
+# machine); its ~15 CPU-minutes should take 8-9 on two free cores (measured only with a benchmark loading the machine:
+# 20.4 min on one worker, 15.9 on two under a heavier load). The docs site's page test is left to `make docs-test`,
+# which runs it on the site it has just built (here it would load the pages of whatever _docs/ an earlier build left).
 test: $(STAMP)
 	@$(MAKE) --no-print-directory chromium
 	.ci/check-clean
 	timeout 1500 python tools/build_docs.py --execute-only --force
-	pytest -q tests
+	pytest -q -n 2 tests --deselect tests/test_docs_site.py::test_site_pages_load_with_their_images
 
 # The docs site in _docs/. With Quarto installed: nbdev_docs (README.md is hand-written: touching it keeps nbdev_docs
 # from regenerating it from nbs/index.ipynb). Without (these machines): tools/build_docs.py executes every notebook

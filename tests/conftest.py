@@ -38,6 +38,39 @@ def pytest_configure(config):
     config.addinivalue_line('markers', 'slow: long benchmarks (the chaos test); skipped unless --runslow or CODEIT_SLOW=1')
 
 
+# `make test` runs the suite on two workers (pytest-xdist, `-n 2`): a test goes to whichever worker is free, except that
+# the tests of one group stay together on one worker, in order: one JupyterLab server whose last test checks that
+# stopping it leaves nothing running; one local Ray cluster (two at once would each claim both CPUs); a run or a
+# training (13-20 s) made once and shared by the group's tests, rather than once per worker.
+ONE_WORKER = {'test_jupyterlab': 'jupyterlab', 'test_ray': 'ray', 'test_export': 'export', 'test_subword': 'subword',
+              'test_submission': 'micro_run', 'test_store_damage': 'micro_run'}  # module: its group
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: without it installed, never called
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's scheduling by scope, a scope being a test alone or a group of `ONE_WORKER` (groups, the larger ones,
+    first). Not `--dist loadgroup` with `xdist_group` marks: pytest-xdist 3.8 names a group by changing `item._nodeid`,
+    which pytest 9 no longer reads, so the marks group nothing."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split('::')[0].rsplit('/', 1)[-1].removesuffix('.py')
+            return ONE_WORKER.get(module, nodeid)
+    return GroupScheduling(config, log)
+
+
+@pytest.fixture(scope='session')
+def micro_run(tmp_path_factory):
+    """A finished micro run of one iteration (`codeit run --preset micro --set iterations=1`), made once:
+    tests/test_submission.py reads it, tests/test_store_damage.py damages copies of it."""
+    d = tmp_path_factory.mktemp('micro') / 'run'
+    r = subprocess.run([codeit_exe(), 'run', '--preset', 'micro', '--out', str(d), '--set', 'iterations=1', '--json'],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return d
+
+
 def pytest_collection_modifyitems(config, items):
     import os
     if config.getoption('--runslow') or os.environ.get('CODEIT_SLOW') == '1': return

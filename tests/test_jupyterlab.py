@@ -98,7 +98,7 @@ class Lab:
              f'--IdentityProvider.token={self.token}', f'--ServerApp.root_dir={self.root}', f'--config={self.home / "config.py"}',
              f'--LabApp.user_settings_dir={self.home / "settings"}', f'--LabApp.workspaces_dir={self.home / "workspaces"}',
              *(['--allow-root'] if os.geteuid() == 0 else [])],
-            cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=self.root, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f'http://127.0.0.1:{self.port}/'
         deadline = time.time() + 120
         while True:

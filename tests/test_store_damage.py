@@ -10,14 +10,9 @@ import pytest
 
 
 @pytest.fixture(scope='module')
-def finished(tmp_path_factory, request):
-    "A finished micro run (one iteration), made once for the module; tests work on copies."
-    d = tmp_path_factory.mktemp('micro') / 'run'
-    from conftest import codeit_exe
-    r = subprocess.run([codeit_exe(), 'run', '--preset', 'micro', '--out', str(d), '--set', 'iterations=1', '--json'],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    return d
+def finished(micro_run):
+    "A finished micro run (one iteration; conftest's `micro_run`, shared with test_submission); tests work on copies."
+    return micro_run
 
 
 @pytest.fixture

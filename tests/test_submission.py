@@ -11,16 +11,9 @@ from codeit_nb.data import arc1
 
 
 @pytest.fixture(scope='module')
-def run_dir(tmp_path_factory):
-    "A micro run on 4 ARC-AGI-1 evaluation tasks, through the CLI."
-    import subprocess, sys
-    from pathlib import Path
-    out = tmp_path_factory.mktemp('sub') / 'run'
-    exe = str(Path(sys.executable).with_name('codeit'))
-    r = subprocess.run([exe, 'run', '--preset', 'micro', '--out', str(out), '--set', 'iterations=1', '--json'],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    return out
+def run_dir(micro_run):
+    "A micro run on 4 ARC-AGI-1 evaluation tasks through the CLI (conftest's `micro_run`, shared with test_store_damage)."
+    return micro_run
 
 
 def test_a_run_writes_its_submission_and_scores_it_as_results_does(codeit, run_dir):
