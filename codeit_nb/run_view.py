@@ -22,7 +22,7 @@ __all__ = ['FINGERPRINT', 'ORIGINS', 'DRAW_BINS', 'RunReader', 'run_searched', '
            'task_table', 'task_samples', 'program_with_latents', 'task_candidates', 'demo_accuracy_counts',
            'DemoAccuracyTally', 'draw_weights', 'draw_history', 'best_programs', 'program_diffs']
 
-# %% ../nbs/20_run_view.ipynb #fe99e3d8
+# %% ../nbs/20_run_view.ipynb #777ef840
 class RunReader:
     "Read-only access to `DIR/run.db` that copes with a missing, new, busy or replaced database."
     def __init__(self,
@@ -40,8 +40,7 @@ class RunReader:
             return False
         if self.store is not None and ino == self._ino: return True
         self.close()
-        st = RunStore(self.path, readonly=True)
-        st.db.execute(f'PRAGMA busy_timeout = {int(self.busy_ms)}')
+        st = RunStore(self.path, readonly=True, timeout=self.busy_ms / 1000)  # (a reader never waits long on a lock)
         st.db.execute('PRAGMA query_only = 1')
         self.store, self._ino, self.generation = st, ino, self.generation + 1
         return True

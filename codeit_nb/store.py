@@ -62,20 +62,22 @@ def _tables(version: int) -> set:
 def _grids(gs) -> str: return json.dumps([None if g is None else [list(r) for r in g] for g in gs])
 def _tuple_grids(s: str) -> tuple: return tuple(None if g is None else tuple(map(tuple, g)) for g in json.loads(s))
 
-# %% ../nbs/18_store.ipynb #ae0b6bf1
+# %% ../nbs/18_store.ipynb #81930670
 class RunStore:
     "The SQLite store of one run, and the only code that reads or writes its tables (the loop writes, readers read)."
     def __init__(self, path,
                  readonly: bool = False, # open it read-only (any number of readers, beside one writer)
-                 check: bool = False     # a reader: refuse a damaged store (`quick_check`: the whole file); writers do
+                 check: bool = False,    # a reader: refuse a damaged store (`quick_check`: the whole file); writers do
+                 timeout: float = 30.0   # seconds to wait for a lock another connection holds
                 ):
         self.path, self.readonly = Path(path), readonly
         if readonly:
             if not self.path.exists(): raise FileNotFoundError(f'{self.path}: no run store there')
-            self.db = sqlite3.connect(self._uri(), uri=True, timeout=30, check_same_thread=False, isolation_level=None)
+            self.db = sqlite3.connect(self._uri(), uri=True, timeout=timeout, check_same_thread=False,
+                                      isolation_level=None)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self.db.execute('PRAGMA journal_mode=WAL')
             self.db.execute('PRAGMA synchronous=NORMAL')
             self.quick_check()  # nothing is written into a damaged store
