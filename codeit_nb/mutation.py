@@ -255,7 +255,7 @@ def load_corpus(out):
         if k not in keys: keys.add(k); keep.append(i)
     return Dataset(t.take(keep))
 
-# %% ../nbs/09_mutation.ipynb #897072b6
+# %% ../nbs/09_mutation.ipynb #70386543
 def write_corpus(cfg:MutationConfig, # what to generate
                  out,                # the corpus directory: shards and `corpus.json`
                  workers:int=1,      # worker processes
@@ -264,11 +264,10 @@ def write_corpus(cfg:MutationConfig, # what to generate
                  address:str=''      # with 'ray': a running cluster ('' starts a local one)
                 ) -> dict:
     "Write (or resume) the mutated-task corpus of `cfg` into directory `out`; returns the totals."
-    from codeit_nb.solvers import load_solvers
+    from codeit_nb.solvers import collection_solvers
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    solvers, of = {}, {}  # the corpus depends on the solvers too: their digest is part of the configuration
-    for c in cfg.collections:
-        for t, text in load_solvers(c).items(): solvers.setdefault(t, text); of.setdefault(t, c)
+    of = collection_solvers(cfg.collections)  # the corpus depends on the solvers too: their digest is in its config
+    solvers = {t: text for t, (_, text) in of.items()}
     digest = hashlib.sha256(json.dumps(sorted(solvers.items())).encode()).hexdigest()[:16]
     manifest, conf = out / 'corpus.json', {**_conf(cfg), 'solvers': digest}
     if manifest.exists():
@@ -278,7 +277,7 @@ def write_corpus(cfg:MutationConfig, # what to generate
     else: manifest.write_text(json.dumps({'config': conf}, indent=1))
     parents = sorted(solvers); n = math.ceil(cfg.samples / cfg.shard)
     todo = [s for s in range(n) if not (out / f'shard-{s:06d}.parquet').exists()]
-    specs = [(spec := _shard_spec(cfg, s, parents))[:4] + (cfg.depth, cfg.weights, of[spec[1]]) for s in todo]
+    specs = [(spec := _shard_spec(cfg, s, parents))[:4] + (cfg.depth, cfg.weights, of[spec[1]][0]) for s in todo]
     from tqdm.auto import tqdm
     bar = tqdm(total=n, initial=n - len(todo), desc='mutating', unit='shard', disable=not progress)
     with executor(workers, engine, address) as ex:

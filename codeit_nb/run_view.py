@@ -77,12 +77,15 @@ def fingerprint(self: RunReader) -> tuple:
     "A tuple that changes whenever the loop commits anything (or the file is replaced)."
     return (self.generation,) + self.one(FINGERPRINT)
 
-# %% ../nbs/20_run_view.ipynb #4d506256
-def run_searched(r: RunReader) -> dict:
+# %% ../nbs/20_run_view.ipynb #8887ec9c
+def run_searched(r: RunReader,
+                 cfg: dict | None = None, # the run's stored configuration, if read already
+                 ids: list | None = None  # its search task ids, if read already
+                ) -> dict:
     "What the run searched: `{'task_set', 'scored_tasks', 'unscored_tasks'}` (`baseline.searched`)."
-    cfg = r.store.meta('config') or {}
+    cfg = r.store.meta('config') or {} if cfg is None else cfg
     name = search_name(LoopConfig(search=cfg.get('search') or '', mode=cfg.get('mode') or 'eval'))
-    return dict(_searched_tasks(name, tuple(r.store.search_tasks())))
+    return dict(_searched_tasks(name, tuple(r.store.search_tasks() if ids is None else ids)))
 
 @functools.lru_cache(maxsize=8)
 def _searched_tasks(name: str, ids: tuple) -> dict:
@@ -91,7 +94,7 @@ def _searched_tasks(name: str, ids: tuple) -> dict:
     except (TaskFormatError, OSError): return searched(name, None)  # a folder moved, or a file in it broken since
     return searched(name, {t: pool[t] for t in ids} if all(t in pool for t in ids) else None)
 
-# %% ../nbs/20_run_view.ipynb #8f7872c9
+# %% ../nbs/20_run_view.ipynb #ae78cf0d
 def run_overview(r: RunReader) -> dict:
     ("Config, iterations done and planned, per-iteration metrics, totals, the solved tasks and the last finished step "
      "of the run.")
@@ -102,11 +105,11 @@ def run_overview(r: RunReader) -> dict:
     for it in its:
         total += counts.get(it['iteration'], 0)
         it['samples_recorded'] = total
-    step = r.q('SELECT iteration, step, done_at FROM steps ORDER BY done_at DESC LIMIT 1')
+    step, ids = r.q('SELECT iteration, step, done_at FROM steps ORDER BY done_at DESC LIMIT 1'), st.search_tasks()
     return {'config': cfg, 'planned': cfg.get('iterations'), 'done': len(its), 'iterations': its,
-            'samples': sum(counts.values()), 'buffer': st.buffer_counts(), 'tasks': len(st.search_tasks()),
+            'samples': sum(counts.values()), 'buffer': st.buffer_counts(), 'tasks': len(ids),
             'candidates': r.one('SELECT count(*) FROM candidates')[0], 'solved': sorted(st.solved_tasks()),
-            'ever_found': sorted(st.found_tasks()), 'searched': run_searched(r),
+            'ever_found': sorted(st.found_tasks()), 'searched': run_searched(r, cfg, ids),
             'last_step': step[0] if step else None}
 
 # %% ../nbs/20_run_view.ipynb #5a144724

@@ -15,8 +15,8 @@ from .interpreter import run, compile_program
 
 # %% auto #0
 __all__ = ['SOLVER_DIR', 'SOLVER_DIRS', 'SOLVER_TASKS', 'solver_ids', 'load_solver', 'load_solvers', 'solver_tasks',
-           'task_content', 'solvers_apart', 'seed_collections', 'seed_solvers', 'check_solver', 'verify_solvers',
-           'solver_stats']
+           'task_content', 'solvers_apart', 'seed_collections', 'collection_solvers', 'seed_solvers', 'check_solver',
+           'verify_solvers', 'solver_stats']
 
 # %% ../nbs/07_solvers.ipynb #c79f3dc5
 SOLVER_DIR = Path(codeit_nb.__file__).parent / 'solver_programs'
@@ -66,22 +66,27 @@ def solvers_apart(searched: dict, # task id -> `Task`: the tasks searched
     out = set(searched) | {task_content(t) for t in searched.values()}
     return sorted(t for t, task in pool.items() if t not in out and task_content(task) not in out)
 
-# %% ../nbs/07_solvers.ipynb #9f367aae
+# %% ../nbs/07_solvers.ipynb #95cb2d31
 def seed_collections(name: str # what is searched: a task set name, 'dev', or a folder
                     ) -> tuple:
     "The solver collections (keys of `SOLVER_DIRS`) that may seed a search of `name`."
     arc1_names = ('dev', 'arc1/evaluation', 'arc1/training', *data.SPLITS)  # (the baseline names ARC-AGI-1's by split)
     return ('arc1/training',) if name in arc1_names else tuple(SOLVER_DIRS)
 
+def collection_solvers(collections: tuple # keys of `SOLVER_DIRS`, in order (a task's first solver is kept)
+                      ) -> dict:
+    "task id -> `(collection, solver text)` of every solver of `collections`."
+    out = {}
+    for c in collections:
+        for t, text in load_solvers(c).items(): out.setdefault(t, (c, text))
+    return out
+
 def seed_solvers(searched: dict,   # task id -> `Task`: the tasks searched
                  collections: tuple # keys of `SOLVER_DIRS`, in order (a task's first solver is kept)
                 ) -> dict:
     "task id -> `(collection, solver text, Task)` for every solver of `collections` whose task is not searched."
-    out = {}
-    for c in collections:
-        tasks, texts = solver_tasks(c), load_solvers(c)
-        for t in solvers_apart(searched, {i: tasks[i] for i in texts}): out.setdefault(t, (c, texts[t], tasks[t]))
-    return out
+    have = {t: (c, text, solver_tasks(c)[t]) for t, (c, text) in collection_solvers(collections).items()}
+    return {t: have[t] for t in solvers_apart(searched, {t: task for t, (_, _, task) in have.items()})}
 
 # %% ../nbs/07_solvers.ipynb #f9c09e30
 def check_solver(task: Task, text: str) -> dict:
