@@ -123,7 +123,7 @@ def bench_iteration_cmd(args):
     except ValueError as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else format_iteration(r))
 
-# %% ../nbs/90b_cli_main.ipynb #a9b0293f
+# %% ../nbs/90b_cli_main.ipynb #15476e56
 @command('bench replay', 'seconds to draw 100,000 experiences from a policy pool of 1,000,000 by priority',
          *_BENCH_ARGS)
 def bench_replay_cmd(args):
@@ -170,10 +170,13 @@ def _one_seed(args, presets: dict, bench, hide: tuple = (), **kw):
          arg('--seed', type=int, default=0, help='seed of both arms'),
          arg('--out', type=_out_dir, default=None, help='directory (default runs/eval-PRESET-sSEED; resumed if it '
                                                         'exists)'),
-         _SET, arg('--json', action='store_true', help='print one JSON object'))
+         _SET, arg('--from', dest='fork', default=None, metavar='BENCH_DIR',
+                   help="a finished benchmark of the same preset and seed: its seed, pretraining and mutation-only "
+                        "arm are reused, so a lever (--set temperature=1.2) costs only the meta-iterations"),
+         arg('--json', action='store_true', help='print one JSON object'))
 def bench_eval_cmd(args):
     from codeit_nb.evaluation import EVAL_PRESETS, bench_eval
-    _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',), overrides=_overrides(args.set))
+    _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',), overrides=_overrides(args.set), fork=args.fork)
 
 # %% ../nbs/90b_cli_main.ipynb #d36f3045
 def _over_seeds(args, one, summary):

@@ -34,7 +34,7 @@ def policy_fit(loop: Loop,        # a prepared loop (its policy is the one measu
     solves every demonstration."""
     encs = [encode_task(t, loop.pcfg.enc_len, loop.n_demos) for t in tasks]
     progs = sample_programs(loop.trainer.model, loop.tok, encs, n, loop.cfg.temperature, loop.pcfg.dec_len,
-                            loop.pcfg.enc_len, seed=seed)
+                            loop.pcfg.enc_len, seed=seed, top_p=loop.cfg.top_p)
     found, demo = {}, set()
     for task, texts in zip(tasks, progs):
         for s in run_on_task(task, texts, 'policy', -1):

@@ -19,7 +19,7 @@ from fastcore.basics import patch
 __all__ = ['SEARCH_SETS', 'LOOP_PRESETS', 'MICRO', 'ABLATIONS', 'POLICY_TRAIN', 'ENGINE_SETTINGS', 'LoopConfig', 'setting_names',
            'config_with', 'config_from_dict', 'config_diff', 'changed_settings']
 
-# %% ../nbs/19a_loop_config.ipynb #c9df1293
+# %% ../nbs/19a_loop_config.ipynb #f8911315
 @dataclass(frozen=True)
 class LoopConfig:
     "Everything a run depends on (with the seed, it determines the run)."
@@ -33,6 +33,8 @@ class LoopConfig:
     n_search_tasks: int = 20  # search tasks (a fixed subset, 0 for all)
     samples_per_task: int = 8  # policy samples per task per iteration
     temperature: float = 0.95  # sampling temperature
+    top_p: float = 1.0  # nucleus sampling: only the likeliest tokens holding this much probability (1: every token)
+    near_miss: float = 0.0  # the share of an iteration's samples moved to tasks with a near miss (`sample_counts`)
     n_policy: int = 900  # policy experiences drawn per iteration
     n_mutated: int = 100  # mutated experiences drawn per iteration
     mutation_samples: int = 320  # mutation attempts to seed the buffer
@@ -59,11 +61,12 @@ class LoopConfig:
     midtrain_epochs: float = 0.0  # with midtrain=ntp: more passes over the solvers after pretraining (RA3's control)
     ra3: RA3Config = RA3Config()  # RA3 mid-training settings (`ra3.k`, `ra3.rounds`, …), used with midtrain=ra3
 
-# %% ../nbs/19a_loop_config.ipynb #6abc03c5
+# %% ../nbs/19a_loop_config.ipynb #bd1f38c9
 _BIG = 10**7
 _YES_NO = ('mutation_candidates', 'no_exit', 'no_relabel', 'no_pretrain', 'one_demo', 'no_mutation')
 _RULES = dict(iterations=between(0, 10**6), mode=one_of('eval', 'dev'), n_search_tasks=between(0, 100_000),
-              samples_per_task=between(1, 10_000), temperature=between(0.01, 100, float), n_policy=between(0, _BIG),
+              samples_per_task=between(1, 10_000), temperature=between(0.01, 100, float),
+              top_p=between(0, 1, float, open_lo=True), near_miss=between(0, 1, float), n_policy=between(0, _BIG),
               n_mutated=between(0, _BIG), mutation_samples=between(0, _BIG), random_samples=between(0, _BIG),
               epochs=between(0, 1000, float, open_lo=True), pretrain_epochs=between(0, 1000, float, open_lo=True),
               solver_repeats=between(1, 1000), solver_epochs=between(0, 10000, float), seed=between(0, 2**31 - 1),
