@@ -56,15 +56,15 @@ def _seeded(*parts) -> int:
     "A 31-bit seed derived from `parts` (the same in every process, unlike `hash`)."
     return int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:4], 'little') & 0x7FFFFFFF
 
-# %% ../nbs/19_loop.ipynb #aea6bb9e
+# %% ../nbs/19_loop.ipynb #d9633f12
 def _check_init(init: str):
-    "A `CheckpointError` naming `init` unless it loads and the sampler can write the DSL with its tokenizer."
+    "`(model, tokenizer)` of `init`; a `CheckpointError` naming it unless both load and the sampler can write the DSL."
     model, tok = load_pretrained(init)
     try: ProgramConstraint(tok)
     except ValueError as e: raise CheckpointError(f'policy.init={init}: {e}') from None
-    return model
+    return model, tok
 
-# %% ../nbs/19_loop.ipynb #efcc782a
+# %% ../nbs/19_loop.ipynb #3ad01c15
 class Loop:
     "A CodeIt run in directory `out`, recorded in `out/run.db`; `run()` does (or resumes) all of it."
     def __init__(self,
@@ -78,6 +78,7 @@ class Loop:
         self.seeds = self.search = self.tasks = self.split = None  # seed and search tasks, set by `_open`
         self.buffer = self.latents = self.candidates = self.trainer = self.tok = None  # set by `prepare`
         self._executor = None  # runs programs in bulk: started on first use (`executor`), stopped by `close`
+        self._init_policy = None  # `(model, tokenizer)` of `policy.init`, loaded when a new run checked it
         self.elsewhere = {}  # `every_task`: program -> (tasks not yet run on, {task id: hit})
         self.elsewhere_runs = None  # `every_task`: the last step's program-task pairs wanted, and run
         if cfg is not None: check_runnable(cfg)  # before the directory is touched
@@ -92,7 +93,8 @@ class Loop:
         self.cfg = plan_run(self.out, cfg, resume, busy=False)
         init = self.cfg.policy.init
         if init and stored_config(self.out) is None:  # a bad one: before anything is written
-            if not _check_init(init).config.is_encoder_decoder and self.cfg.midtrain == 'ra3':
+            self._init_policy = _check_init(init)  # kept for `_model`: loaded once
+            if not self._init_policy[0].config.is_encoder_decoder and self.cfg.midtrain == 'ra3':
                 why = 'a decoder-only model; midtrain=ra3 needs an encoder-decoder one'
                 raise CheckpointError(f'policy.init={init}: {why}')
         self.store = RunStore(self.out / 'run.db')
@@ -152,7 +154,7 @@ def _reseed(self: Loop, i: int, step: int = 0):
     torch.manual_seed(_seeded(self.cfg.seed, i, step))
     self.trainer.rng = random.Random(_seeded(self.cfg.seed, i, step, 'data'))
 
-# %% ../nbs/19_loop.ipynb #88a90756
+# %% ../nbs/19_loop.ipynb #9aab395c
 @patch
 def _checkpoint(self: Loop):
     "The newest checkpoint that loads intact, as `load_checkpoint` returns it (None: none yet)."
@@ -173,8 +175,9 @@ def _checkpoint(self: Loop):
 def _model(self: Loop):
     "The policy and trainer, from the newest intact checkpoint when there is one."
     ck = self._checkpoint()
-    if ck is None and self.pcfg.init:  # start from a saved model (`policy.init`)
-        model, tok = load_pretrained(self.pcfg.init)
+    if ck is None and self.pcfg.init:  # start from a saved model (`policy.init`), loaded already by a new run's check
+        model, tok = self._init_policy or load_pretrained(self.pcfg.init)
+        self._init_policy = None
         return Trainer(model, tok, self.pcfg, self.cfg.train, self.device), tok
     if ck is None:
         tok = build_tokenizer()
