@@ -270,7 +270,9 @@ def execute_all(nbs: Path, rels: list[PurePosixPath], jobs: int, force: bool, ti
     print(f'docs: executing {len(todo)} notebook(s), {jobs} at a time (skipping cells flagged {" ".join(flags)} or eval: false)',
           flush=True)
     t0, failed = time.perf_counter(), []
-    pool = ProcessPoolExecutor(jobs, mp_context=get_context('spawn'), initializer=_worker_init)
+    # a fresh worker per notebook: nbdev's docs processing runs show_doc imports in the worker itself, and a worker that
+    # had run ~30 notebooks hung twice (a futex wait, no kernel, 0 % CPU) on its last one
+    pool = ProcessPoolExecutor(jobs, mp_context=get_context('spawn'), initializer=_worker_init, max_tasks_per_child=1)
     try:
         futs = {pool.submit(run_notebook, str(src), str(rel), str(dst), flags, timeout, threads): (rel, keyf, key)
                 for rel, src, dst, keyf, key in todo}
