@@ -81,7 +81,7 @@ class Overview(View):
     def build(self):
         self.data = None  # the run's overview, once read
         self.progress = pn.indicators.Progress(value=0, max=1, width=300, bar_color='success')
-        self.counts = pn.pane.HTML('')
+        self.counts = pn.pane.HTML('', sizing_mode='stretch_width')  # the line wraps within the window's width
         # the rest is one pane of HTML, `body`: the charts (SVG drawn once per distinct data and shared by every
         # session: a page builds no figure), the tables and the config
         self.solve = _LineChart('tasks solved against programs drawn',
@@ -93,7 +93,7 @@ class Overview(View):
                                    {'identity': '#d62728', 'copy': '#8c564b'})
         self.table = self.midtrain = self.config = ''  # (HTML)
         self.body = pn.pane.HTML('', sizing_mode='stretch_width')
-        self.layout[:] = [pn.Row(self.progress, self.counts), self.body]
+        self.layout[:] = [pn.Row(self.progress, self.counts, sizing_mode='stretch_width'), self.body]
         self._draw_body()
 
     def clear(self, note: str = ''):

@@ -93,11 +93,18 @@ def mutation_programs(targets: dict,   # task id -> `Task`, of `tasks`
     return [(t, r['program'], 'mutation', str(work)) for t, rows in results.items() for r in rows if r['demo_acc'] >= 1]
 
 # %% ../nbs/19d_harvest.ipynb #5c94aeb4
+def _collection_dir(out = None # the collection's folder (default: the `arc2/harvest` collection's)
+                   ) -> Path:
+    "The collection's folder `out`, not created; a `ValueError` naming it when it is a symbolic link."
+    out = Path(out or SOLVER_DIRS[HARVEST])
+    if out.is_symlink(): raise ValueError(f"{out}: a symbolic link; name the collection's directory itself")
+    return out
+
 def write_harvest(chosen: dict,  # from `choose`
                   out = None     # the collection's folder (default: the `arc2/harvest` collection's)
                  ) -> dict:
     "Add `chosen` to the collection in `out`; returns the collection's manifest (task id -> provenance)."
-    out = Path(out or SOLVER_DIRS[HARVEST]); out.mkdir(parents=True, exist_ok=True)
+    out = _collection_dir(out); out.mkdir(parents=True, exist_ok=True)
     manifest = json.loads((out / 'harvest.json').read_text()) if (out / 'harvest.json').exists() else {}
     for t, c in sorted(chosen.items()):
         if t in manifest and manifest[t]['lines'] <= c['lines']: continue
@@ -117,6 +124,7 @@ def harvest(samples: int = 0,       # mutation attempts of a fresh pass (0: none
             only: tuple = ()        # only these targets (ids; empty: all)
            ) -> dict:
     "Harvest solvers for the unsolved tasks of `tasks`: `{'targets', 'found', 'harvested', 'by_origin', 'tasks'}`."
+    out = _collection_dir(out)  # (a link is refused before any search)
     targets = harvest_targets(tasks)
     if only and (bad := sorted(set(only) - set(targets))):
         raise ValueError(f"not unsolved tasks of {tasks}: {' '.join(bad[:5])}{' …' if len(bad) > 5 else ''}")

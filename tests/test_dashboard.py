@@ -437,6 +437,34 @@ def test_served_page_of_a_synthetic_run(tmp_path, chromium, shots, codeit):
     st.close()
 
 
+@browser
+def test_overview_fits_a_1400_px_window(tmp_path, chromium):
+    """The overview's progress line wraps inside a 1400 px wide window (the served page never scrolls sideways), here a
+    long one: a run of a folder whose tasks are partly without test outputs ('N scored tasks (M answered, not scored)')."""
+    from codeit_nb.data import arc1
+    from codeit_nb.store import RunStore
+    from codeit_nb.testing import synthetic_store
+    run_dir, folder = tmp_path / 'synthetic', tmp_path / 'mine'
+    synthetic_store(run_dir, n_samples=2_000, n_tasks=40, iterations=2)
+    folder.mkdir()
+    grid = lambda g: [list(r) for r in g]
+    st = RunStore(run_dir / 'run.db')
+    for k, t in enumerate(st.search_tasks()):  # the run's tasks, the first five without test outputs
+        task = arc1('evaluation')[t]
+        pair = lambda p, out=True: {'input': grid(p.input), **({'output': grid(p.output)} if out else {})}
+        (folder / f'{t}.json').write_text(json.dumps({'train': [pair(p) for p in task.train],
+                                                      'test': [pair(p, k >= 5) for p in task.test]}))
+    st.set_meta('config', {**st.meta('config'), 'search': str(folder)})
+    st.close()
+    with dashboard(run_dir) as url:
+        page = chromium.new_page(viewport={'width': 1400, 'height': 900})
+        page.goto(url)
+        page.get_by_text('35 scored tasks (5 answered, not scored)').wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)  # (the layout settles)
+        width = page.evaluate('document.documentElement.scrollWidth')
+        assert width <= 1400, width
+        page.close()
+
 # --- serving safely (issue 18, item 9): login off loopback, known host names only, no orphan server, a true banner ---
 
 

@@ -39,7 +39,8 @@ def test_harvested_solvers_verified(codeit):
 
 
 def test_harvest_command(codeit, tmp_path):
-    "A harvest from a baseline-style folder: the one right program kept, a wrong one and a foreign task ignored."
+    """A harvest from a baseline-style folder: the one right program kept, a wrong one and a foreign task ignored; an
+    --out that is a symbolic link refused."""
     from codeit_nb.harvest import harvest_targets
     target = sorted(t for t in harvest_targets() if t not in arc1('evaluation'))[0]
     src = tmp_path / 'src' / 'tasks'
@@ -51,6 +52,11 @@ def test_harvest_command(codeit, tmp_path):
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout)
     assert got['harvested'] == 0 and got['found'] == 2, got
+    (tmp_path / 'elsewhere').mkdir()
+    (tmp_path / 'linked').symlink_to(tmp_path / 'elsewhere')  # an --out that is a link: refused, nothing written through it
+    one_line_error(codeit('solvers', 'harvest', '--from', tmp_path / 'src', '--out', tmp_path / 'linked'),
+                   tmp_path / 'linked', 'a symbolic link')
+    assert not list((tmp_path / 'elsewhere').iterdir())
     (src / f'{target}.json').write_text('{not json')
     one_line_error(codeit('solvers', 'harvest', '--from', tmp_path / 'src', '--out', tmp_path / 'col'), target, 'not a task result file')
     one_line_error(codeit('solvers', 'harvest', '--from', tmp_path / 'nowhere'), 'nowhere', 'no run.db')
