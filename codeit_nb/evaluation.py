@@ -138,7 +138,7 @@ def _cpu_now() -> float:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
-# %% ../nbs/71_evaluation.ipynb #f0afe953
+# %% ../nbs/71_evaluation.ipynb #fbe62e26
 def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set, reuse: Path | None = None) -> tuple:
     """`(candidates by task, new mutants)` of the mutation-only arm: the seed mutants' (read from the CodeIt run) and
     up to `n` new ones' (run here, cached; or the first `n` of bench directory `reuse`'s arm, where it ran as many)."""
@@ -154,7 +154,8 @@ def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set, reuse: Path
                           progress=loop.progress, tasks=list(loop.tasks), engine=cfg.executor, address=cfg.ray_address)
         n = len(extra)
     for c in _arm_candidates(reuse if reused else out, search):
-        if c.iteration < n: mutation.setdefault(c.task_id, []).append(replace(c, iteration=len(seed_programs) + c.iteration))
+        if c.iteration < n:
+            mutation.setdefault(c.task_id, []).append(replace(c, iteration=len(seed_programs) + c.iteration))
     return mutation, n
 
 def _arm_size(arm: Path) -> int:
@@ -162,18 +163,21 @@ def _arm_size(arm: Path) -> int:
     f = arm / 'tasks' / 'settings.json'
     if f.is_symlink() or not f.is_file(): return 0
     try: n = json.loads(f.read_text())['programs']
-    except (ValueError, KeyError, TypeError) as e: raise ValueError(f'{f}: not a mutation arm\'s settings ({e})') from None
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0: raise ValueError(f'{f}: programs={n!r}: expected a count')
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f'{f}: not a mutation arm\'s settings ({e})') from None
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f'{f}: programs={n!r}: expected a count')
     return n
 
 def _arm_candidates(arm: Path, search: list) -> list:
     "`baseline_candidates` of `arm`, a malformed file one line naming it."
     try: return baseline_candidates(arm, search)
-    except (ValueError, KeyError, TypeError) as e: raise ValueError(f'{arm}/tasks: a malformed task result ({e})') from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f'{arm}/tasks: a malformed task result ({e})') from None
 
 def _fork(src: Path, out: Path, cfg: LoopConfig):
-    """Start the CodeIt run in `out` from bench directory `src`'s seed and pretraining (`fork_run`), with its seed mutants'
-    results (regular files only, never through a link)."""
+    """Start the CodeIt run in `out` from bench directory `src`'s seed and pretraining (`fork_run`), with its seed
+    mutants' results (regular files only, never through a link)."""
     fork_run(src / 'codeit', out, cfg)
     have, dst = src / 'codeit' / 'mutation' / 'tasks', out / 'mutation' / 'tasks'
     if not have.is_dir() or have.is_symlink(): return  # a run without seed mutants (`mutation_candidates=False`)
@@ -181,6 +185,7 @@ def _fork(src: Path, out: Path, cfg: LoopConfig):
     for f in sorted(have.iterdir()):
         if f.is_file() and not f.is_symlink(): write_atomic(dst / f.name, f.read_text())
 
+# %% ../nbs/71_evaluation.ipynb #8e59f24f
 def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
                seed: int = 0,          # the seed of both arms
                out=None,               # the benchmark's directory (default runs/eval-PRESET-sSEED); resumed if there
@@ -223,8 +228,9 @@ def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
     seconds, cpu = _clock(out / 'clock.json', t0, c0)
     shared = sorted(set(tasks) & (set() if arc1_eval else set(arc1('evaluation')) | set(arc1('training'))))
     return {'preset': preset, 'seed': seed, 'overrides': dict(overrides or {}), 'search': search_name(cfg),
-            'tasks': len(tasks), 'scored_tasks': n_scored, 'arc1_shared': {'tasks': shared, 'codeit': sorted(set(shared) & set(co['solved'])),
-                                                 'mutation_only': sorted(set(shared) & set(mo['solved']))},
+            'tasks': len(tasks), 'scored_tasks': n_scored,
+            'arc1_shared': {'tasks': shared, 'codeit': sorted(set(shared) & set(co['solved'])),
+                            'mutation_only': sorted(set(shared) & set(mo['solved']))},
             'programs': marks[-1], 'seed_programs': len(seeds_), 'mutation_programs': len(seeds_) + n_extra,
             'policy_programs': per_it,
             'mutation_only': mo, 'codeit': co, 'policy_only': po, 'pass3': co['pass3'], 'pass2': co['pass2'],

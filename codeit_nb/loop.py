@@ -338,7 +338,7 @@ def train_step(self: Loop, i: int):
     old = self.out / 'ckpt' / f'iter-{i - 2:04d}'  # keep the last two
     if old.exists(): shutil.rmtree(old)
 
-# %% ../nbs/19_loop.ipynb #1109d2e4
+# %% ../nbs/19_loop.ipynb #8320267c
 @patch
 def encodings(self: Loop) -> list:
     "The encoder texts of the search tasks: what the policy samples from (A5: the first demonstration alone)."
@@ -359,8 +359,9 @@ def sample(self: Loop,
             programs.append(list(dict.fromkeys(pruned.values())))
         if then: then(first, programs[first:])
     best = [max((x.demo_acc for x in self.candidates.get(t.id, ())), default=0) for t in self.search]
-    sample_programs(self.trainer.model, self.tok, self.encodings(), sample_counts(best, c.samples_per_task, c.near_miss),
-                    c.temperature, self.pcfg.dec_len, self.pcfg.enc_len, seed=_seeded(c.seed, i, 'sample'),
+    counts = sample_counts(best, c.samples_per_task, c.near_miss)
+    sample_programs(self.trainer.model, self.tok, self.encodings(), counts, c.temperature, self.pcfg.dec_len,
+                    self.pcfg.enc_len, seed=_seeded(c.seed, i, 'sample'),
                     progress=self._label(f'sample {i}'), on_batch=batch, annotations=ann, top_p=c.top_p)
     return programs, {p: t for p, t in ann.items() if p in whole}
 

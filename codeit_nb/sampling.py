@@ -398,7 +398,7 @@ def policy_inputs(model,         # the policy: seq2seq, or decoder-only (`is_cau
     mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=model.device)
     return {'input_ids': ids, 'attention_mask': mask}, width
 
-# %% ../nbs/16_sampling.ipynb #b451d5bf
+# %% ../nbs/16_sampling.ipynb #356ef8ca
 def sample_programs(model,                  # the policy
                     tokenizer,              # its tokenizer
                     encoder_texts:list,     # one task's encoder text each (`encode_task`)
@@ -412,14 +412,15 @@ def sample_programs(model,                  # the policy
                     progress:str='',        # a progress bar with this label ('' for none)
                     on_batch=None,          # called as `on_batch(first task index, its batch's program lists)`
                     annotations:dict|None=None, # filled: program text -> its sampled tokens, where they have latents
-                    top_p:float=1.0         # nucleus sampling: draw from the likeliest tokens holding this much probability
+                    top_p:float=1.0         # nucleus sampling: only the likeliest tokens holding this probability
                    ) -> list:
     "Distinct sampled program texts for each encoder text (`batch_tasks` tasks at once, `n` samples each), no latents."
     if seed is not None: torch.manual_seed(seed)
     model.eval()
     constraint = ProgramConstraint(tokenizer, None, dec_len) if constrained else None  # reset by each `generate`
     counts = [n] * len(encoder_texts) if isinstance(n, int) else list(n)
-    if len(counts) != len(encoder_texts): raise ValueError(f'{len(counts)} sample counts for {len(encoder_texts)} tasks')
+    if len(counts) != len(encoder_texts):
+        raise ValueError(f'{len(counts)} sample counts for {len(encoder_texts)} tasks')
     out = []
     bar = progress_bar(progress, len(encoder_texts), 'task')
     for i in range(0, len(encoder_texts), batch_tasks):
