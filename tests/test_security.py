@@ -31,6 +31,24 @@ def test_lock_symlink_is_never_written_through(codeit, tmp_path):
     assert victim.read_text() == 'precious\n'
 
 
+
+def test_links_planted_inside_an_output_directory_are_refused(codeit, tmp_path):
+    """A run or baseline directory from someone else with a link inside (a linked `ckpt/`, `tasks/`, a file): one line
+    naming the link, and nothing is written where it points."""
+    elsewhere, victim = tmp_path / 'elsewhere', tmp_path / 'victim.txt'
+    elsewhere.mkdir(); victim.write_text('precious\n')
+    out = tmp_path / 'run'
+    assert codeit('run', '--preset', 'micro', '--out', out, *FAST).returncode == 0
+    (out / 'ckpt').mkdir(exist_ok=True); (out / 'ckpt' / 'iter-0000').symlink_to(elsewhere)
+    one_line_error(codeit('run', '--resume', '--out', out), f"{out / 'ckpt' / 'iter-0000'}: a symbolic link inside")
+    base = tmp_path / 'base'
+    base.mkdir(); (base / 'tasks').symlink_to(elsewhere)
+    one_line_error(codeit('baseline', '--samples', '5', '--out', base), f"{base / 'tasks'}: a symbolic link inside")
+    (base / 'tasks').unlink(); base.joinpath('baseline.json').symlink_to(victim)
+    one_line_error(codeit('baseline', '--samples', '5', '--out', base), f"{base / 'baseline.json'}: a symbolic link")
+    assert victim.read_text() == 'precious\n' and list(elsewhere.iterdir()) == []
+
+
 def test_removing_the_lock_file_admits_no_second_writer(codeit, tmp_path):
     from dataclasses import replace
     from codeit_nb.loop import Loop
