@@ -123,7 +123,7 @@ def bench_iteration_cmd(args):
     except ValueError as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else format_iteration(r))
 
-# %% ../nbs/90b_cli_main.ipynb #15476e56
+# %% ../nbs/90b_cli_main.ipynb #501a46a3
 @command('bench replay', 'seconds to draw 100,000 experiences from a policy pool of 1,000,000 by priority',
          *_BENCH_ARGS)
 def bench_replay_cmd(args):
@@ -167,16 +167,32 @@ def _one_seed(args, presets: dict, bench, hide: tuple = (), **kw):
 @command('bench eval', 'the headline: CodeIt beside mutation alone at equal programs, on the 400 ARC-AGI-1 evaluation '
                        'tasks (or what --set search= names)',
          arg('--preset', default='cpu', help='micro (tests), cpu (about 1.5 h on 2 cores), gpu, paper'),
-         arg('--seed', type=int, default=0, help='seed of both arms'),
+         arg('--seed', type=int, nargs='+', default=[0], help='seed of both arms (several: each is run or read '
+                                                              'back, then the summary over seeds)'),
          arg('--out', type=_out_dir, default=None, help='directory (default runs/eval-PRESET-sSEED; resumed if it '
-                                                        'exists)'),
+                                                        'exists); with several seeds "{seed}" stands for the seed'),
          _SET, arg('--from', dest='fork', default=None, metavar='BENCH_DIR',
                    help="a finished benchmark of the same preset and seed: its seed, pretraining and mutation-only "
                         "arm are reused, so a lever (--set temperature=1.2) costs only the meta-iterations"),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_eval_cmd(args):
-    from codeit_nb.evaluation import EVAL_PRESETS, bench_eval
-    _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',), overrides=_overrides(args.set), fork=args.fork)
+    from codeit_nb.evaluation import EVAL_PRESETS, bench_eval, eval_summary, format_eval_summary
+    kw = dict(overrides=_overrides(args.set), fork=args.fork)
+    if len(args.seed) == 1:
+        args.seed = args.seed[0]
+        return _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',), **kw)
+    for name, v in (('--out', args.out), ('--from', args.fork)):
+        if v is not None and '{seed}' not in v: raise CLIError(f'{name} {v}: several seeds need "{{seed}}" in it')
+    if args.preset not in EVAL_PRESETS:
+        raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(EVAL_PRESETS)})")
+    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
+    try:
+        runs = [bench_eval(args.preset, s, fill(args.out, s), not args.json, kw['overrides'], fill(args.fork, s))
+                for s in args.seed]
+        summary = eval_summary(runs)
+    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
+    if args.json: print(json.dumps({'runs': runs, 'summary': summary}))
+    else: print('\n'.join([*(f"seed {r['seed']}: {r['run_dir']}" for r in runs), format_eval_summary(summary)]))
 
 # %% ../nbs/90b_cli_main.ipynb #d36f3045
 def _over_seeds(args, one, summary):
