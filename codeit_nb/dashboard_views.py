@@ -68,9 +68,10 @@ class TaskView(View):
         if getattr(self, 'pager', None): self.pager.page = 0
         if self.built and self.shown(): self.refresh()
 
-# %% ../nbs/21a_dashboard_views.ipynb #cd9a7dba
-ITERATION_COLUMNS = ['iteration', 'programs drawn', 'distinct programs run',
-                     'cumulative', 'solved_cumulative', 'pass2', 'solved_ever', 'policy_only', 'buffer_policy',
+# %% ../nbs/21a_dashboard_views.ipynb #729b13b3
+ITERATION_COLUMNS = ['iteration', 'programs drawn', 'distinct programs run',  # (no column called cumulative: the
+                     'submitted pass@3', 'submitted (tasks)', 'pass@2', 'ever found (tasks)',  # submitted score can fall)
+                     'policy-only', 'buffer_policy',
                      'buffer_mutated', 'new_experiences', 'loss', 'median_lines', 'identity_rate', 'copy_rate',
                      'seconds']
 
@@ -112,7 +113,7 @@ _NOTE = ('<p class="muted">programs drawn: the policy samples drawn so far, repe
          'those recorded (run and scored) so far. Collapse indicators: median_lines, the median program length of the '
          'samples; identity_rate, runnable samples returning their input; copy_rate, samples already in the buffer</p>')
 
-# %% ../nbs/21a_dashboard_views.ipynb #2f74455f
+# %% ../nbs/21a_dashboard_views.ipynb #cc1c4b85
 @patch
 def draw(self: Overview):
     "Read the run's overview; fill the progress line, the charts, the tables and the config."
@@ -133,9 +134,10 @@ def draw(self: Overview):
                         'identity': [100 * _nan(it['identity_rate']) for it in its],
                         'copy': [100 * _nan(it['copy_rate']) for it in its]})
     fmt = lambda it: {**it, 'programs drawn': it['samples'], 'distinct programs run': it['samples_recorded'],
-                      'cumulative': _pct(it['cumulative'], 1), 'policy_only': _pct(it['policy_only'], 1),
-                      'pass2': '' if it.get('pass2') is None else f"{it['pass2']:.1f}",
-                      'solved_ever': it.get('solved_ever', ''),
+                      'submitted pass@3': _pct(it['cumulative'], 1), 'submitted (tasks)': it['solved_cumulative'],
+                      'policy-only': _pct(it['policy_only'], 1),
+                      'pass@2': '' if it.get('pass2') is None else f"{it['pass2']:.1f}",
+                      'ever found (tasks)': it.get('solved_ever', ''),
                       'loss': '' if it['loss'] is None else f"{it['loss']:.3f}",
                       'median_lines': '' if it['median_lines'] is None else f"{it['median_lines']:g}",
                       'identity_rate': _pct(it['identity_rate']), 'copy_rate': _pct(it['copy_rate']),

@@ -90,7 +90,7 @@ def mutation_curve(cands: dict, # task id -> the mutation arm's `Candidate`s (`i
     "Tasks solved (pass@3) by the candidates of the first `m` programs, for each `m` in `marks`."
     return [len(pass_at_k({t: [c for c in cs if c.iteration < m] for t, cs in cands.items()}, tasks)) for m in marks]
 
-# %% ../nbs/70_learning.ipynb #51445735
+# %% ../nbs/70_learning.ipynb #e9c6ab16
 def _codeit_curve(st: RunStore, seed_programs: int, seed_solved: int) -> list:
     "`[(programs, solved cumulative, solved policy-only this iteration)]`: after the seed, then after each iteration."
     out, n = [(seed_programs, seed_solved, 0)], seed_programs
@@ -120,7 +120,7 @@ def _write_curve(rows: list, out: Path):
     fig = Figure(figsize=(5.5, 3.4))
     ax = fig.subplots()
     xs = [r['programs'] for r in rows]
-    ax.plot(xs, [r['codeit_cumulative'] for r in rows], marker='o', ms=3, label='CodeIt (cumulative)')
+    ax.plot(xs, [r['codeit_cumulative'] for r in rows], marker='o', ms=3, label='CodeIt, submitted (pass@3)')
     ax.plot(xs, [r['mutation_only'] for r in rows], marker='s', ms=3, label='mutation only')
     ax.set_xlabel('programs'); ax.set_ylabel('dev-val tasks solved (pass@3)'); ax.grid(alpha=.3); ax.legend()
     ax.set_ylim(bottom=0)
