@@ -304,7 +304,7 @@ class CandidatesView(TaskView):
         none = '<p class="muted">no candidates yet</p>'
         self.body.object = CSS + head + (_table([row(c) for c in rows], cols) if rows else none)
 
-# %% ../nbs/21a_dashboard_views.ipynb #467c0eb4
+# %% ../nbs/21a_dashboard_views.ipynb #30824e5b
 class BufferView(View):
     ("The buffer's demonstration-accuracy histogram by origin as of an iteration, and its mean by origin across "
      "iterations.")
@@ -328,7 +328,7 @@ class BufferView(View):
         self.hist.y_range.only_visible = True
         self.means, self.means_src = _figure('mean demonstration accuracy by origin, buffer as of each iteration',
                                              'iteration (−1: seed)', 'mean demonstration accuracy', COLOURS)
-        self.counts = pn.pane.HTML('')
+        self.counts = pn.pane.HTML('', sizing_mode='stretch_width')  # the line wraps within the window's width
         self.layout[:] = [pn.pane.Markdown('#### Demonstration accuracy of the buffer'), self.upto,
                           pn.Row(pn.pane.Bokeh(self.hist), pn.pane.Bokeh(self.means)), self.counts]
 
