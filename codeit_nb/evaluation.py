@@ -182,7 +182,7 @@ def _fork(src: Path, out: Path, cfg: LoopConfig):
     for f in sorted(have.iterdir()):
         if f.is_file() and not f.is_symlink(): write_atomic(dst / f.name, f.read_text())
 
-# %% ../nbs/71_evaluation.ipynb #08e367a5
+# %% ../nbs/71_evaluation.ipynb #17f0c407
 def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
                seed: int = 0,          # the seed of both arms
                out=None,               # the benchmark's directory (default runs/eval-PRESET-sSEED); resumed if there
@@ -216,7 +216,9 @@ def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
     mo, co, po = _scores(mutation, tasks), _scores(codeit, tasks), _scores(policy, tasks)
     st = loop.store
     # stages: seconds to sample, execute, relabel; elsewhere: program-task pairs wanted, run
+    fit = {f.pop('iteration'): f for f in st.own_task_fit()}  # samples right on (some of) their own task's demos
     its = [{'iteration': r['iteration'], 'pass3': r['solved_cumulative'], 'policy_only': r['solved_policy'],
+            'own_task': fit.get(r['iteration']),
             'train_seconds': round(r['train_seconds'] or 0, 1), 'sample_seconds': round(r['sample_seconds'] or 0, 1),
             'stages': st.meta(f"stages_{r['iteration']}"), 'elsewhere': st.meta(f"elsewhere_{r['iteration']}")}
            for r in st.iterations()]

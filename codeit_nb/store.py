@@ -278,6 +278,16 @@ def add_candidates(self: RunStore, candidates, tasks: dict):
                         [(c.task_id, c.program, c.demo_acc, c.n_lines, _grids(c.test_outputs), c.origin, c.iteration,
                           int(solves_test(c, tasks[c.task_id]))) for c in candidates])
 
+# %% ../nbs/18_store.ipynb #5a80b3ae
+@patch
+def own_task_fit(self: RunStore) -> list:
+    "Per meta-iteration: `{'iteration', 'samples', 'any_demo', 'all_demos', 'tasks_any', 'tasks_all'}` of its samples."
+    rows = self.db.execute('SELECT iteration, count(*), sum(demo_acc > 0), sum(demo_acc >= 1), '
+                           'count(DISTINCT CASE WHEN demo_acc > 0 THEN task_id END), '
+                           'count(DISTINCT CASE WHEN demo_acc >= 1 THEN task_id END) '
+                           'FROM samples WHERE iteration >= 0 GROUP BY iteration ORDER BY iteration')
+    return [dict(zip(('iteration', 'samples', 'any_demo', 'all_demos', 'tasks_any', 'tasks_all'), r)) for r in rows]
+
 # %% ../nbs/18_store.ipynb #ea559ce7
 @patch
 def add_checkpoint(self: RunStore,
