@@ -15,7 +15,7 @@ from .scoring import Candidate, candidates_for, pass_at_k, write_submission, sco
 from .mutation import MutationConfig, write_corpus, load_corpus
 
 # %% auto #0
-__all__ = ['SET_TITLES', 'corpus_programs', 'baseline_split', 'search_tasks', 'evaluate_programs', 'results_settings',
+__all__ = ['SET_TITLES', 'corpus_programs', 'baseline_split', 'search_tasks', 'results_settings', 'evaluate_programs',
            'baseline_curve', 'plot_curve', 'searched', 'searched_line', 'plot_title', 'baseline_candidates',
            'run_baseline']
 
@@ -55,6 +55,22 @@ def _task_job(args):
                         'test_outputs': _grid_rows(c.test_outputs)})
     return task_id, out
 
+# %% ../nbs/12_baseline.ipynb #9a455d87
+def results_settings(out # a directory `evaluate_programs` wrote into (its `tasks/settings.json`)
+                    ) -> dict | None:
+    "`{'split', 'budget', 'programs'}` of the task results in `out`; None where there are none."
+    f = Path(out) / 'tasks' / 'settings.json'
+    if not f.exists() and not f.is_symlink(): return None
+    if f.is_symlink() or not f.is_file(): raise ValueError(f'{f}: not a regular file (a link or a directory)')
+    try: conf = json.loads(f.read_text())
+    except (ValueError, OSError) as e: raise ValueError(f'{f}: not task results\' settings ({e})') from None
+    if not isinstance(conf, dict) or set(conf) != {'split', 'budget', 'programs'}:
+        raise ValueError(f"{f}: not task results' settings (expected split, budget, programs)")
+    for k in ('budget', 'programs'):
+        if not isinstance(conf[k], int) or isinstance(conf[k], bool) or conf[k] < 0:
+            raise ValueError(f'{f}: {k}={conf[k]!r}: expected a count')
+    return conf
+
 # %% ../nbs/12_baseline.ipynb #491b9036
 def evaluate_programs(programs:list,            # `(first attempt, parent, program text)`, from `corpus_programs`
                       out,                      # the run's directory: results go under `out/tasks/`
@@ -86,22 +102,6 @@ def evaluate_programs(programs:list,            # `(first attempt, parent, progr
             bar.update(1)
     bar.close()
     return {t: json.loads((out / f'{t}.json').read_text()) for t in tasks}
-
-# %% ../nbs/12_baseline.ipynb #9a455d87
-def results_settings(out # a directory `evaluate_programs` wrote into (its `tasks/settings.json`)
-                    ) -> dict | None:
-    "`{'split', 'budget', 'programs'}` of the task results in `out`; None where there are none."
-    f = Path(out) / 'tasks' / 'settings.json'
-    if not f.exists() and not f.is_symlink(): return None
-    if f.is_symlink() or not f.is_file(): raise ValueError(f'{f}: not a regular file (a link or a directory)')
-    try: conf = json.loads(f.read_text())
-    except (ValueError, OSError) as e: raise ValueError(f'{f}: not task results\' settings ({e})') from None
-    if not isinstance(conf, dict) or set(conf) != {'split', 'budget', 'programs'}:
-        raise ValueError(f"{f}: not task results' settings (expected split, budget, programs)")
-    for k in ('budget', 'programs'):
-        if not isinstance(conf[k], int) or isinstance(conf[k], bool) or conf[k] < 0:
-            raise ValueError(f'{f}: {k}={conf[k]!r}: expected a count')
-    return conf
 
 # %% ../nbs/12_baseline.ipynb #5319dd78
 def _cands(rows, task_id, upto=None):

@@ -123,7 +123,7 @@ def bench_iteration_cmd(args):
     except ValueError as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else format_iteration(r))
 
-# %% ../nbs/90b_cli_main.ipynb #501a46a3
+# %% ../nbs/90b_cli_main.ipynb #27b311e2
 @command('bench replay', 'seconds to draw 100,000 experiences from a policy pool of 1,000,000 by priority',
          *_BENCH_ARGS)
 def bench_replay_cmd(args):
@@ -164,6 +164,7 @@ def _one_seed(args, presets: dict, bench, hide: tuple = (), **kw):
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items() if k not in hide))
 
+# %% ../nbs/90b_cli_main.ipynb #114be1c1
 @command('bench eval', 'the headline: CodeIt beside mutation alone at equal programs, on the 400 ARC-AGI-1 evaluation '
                        'tasks (or what --set search= names)',
          arg('--preset', default='cpu', help='micro (tests), cpu (about 1.5 h on 2 cores), gpu, paper'),

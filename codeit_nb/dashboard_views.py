@@ -68,10 +68,11 @@ class TaskView(View):
         if getattr(self, 'pager', None): self.pager.page = 0
         if self.built and self.shown(): self.refresh()
 
-# %% ../nbs/21a_dashboard_views.ipynb #729b13b3
-ITERATION_COLUMNS = ['iteration', 'programs drawn', 'distinct programs run',  # (no column called cumulative: the
-                     'submitted pass@3', 'submitted (tasks)', 'pass@2', 'ever found (tasks)',  # submitted score can fall)
-                     'policy-only', 'buffer_policy',
+# %% ../nbs/21a_dashboard_views.ipynb #afb05884
+# (no column called cumulative: the submitted score can fall; "ever found" cannot)
+ITERATION_COLUMNS = ['iteration', 'programs drawn', 'distinct programs run',
+                     'submitted pass@3', 'submitted (tasks)', 'pass@2', 'ever found (tasks)', 'policy-only',
+                     'buffer_policy',
                      'buffer_mutated', 'new_experiences', 'loss', 'median_lines', 'identity_rate', 'copy_rate',
                      'seconds']
 

@@ -129,7 +129,7 @@ def check_memory(cfg: PolicyConfig, # the size (a `policy.init` checkpoint bring
                          f'gradients, Adam) but {device} has {free / 2**30:,.1f} GiB free; choose a smaller policy '
                          f'(policy=tiny|cpu|gpu|paper or policy.d_model/d_ff/layers)')
 
-# %% ../nbs/14_policy.ipynb #9614fae9
+# %% ../nbs/14_policy.ipynb #4e7b62a7
 def _flat_optimizer(opt) -> tuple:
     """`(tensors, meta)` of `opt`'s state: its tensors by '{param id}.{name}', the rest as JSON with 'tensor' in their
     place."""
@@ -178,7 +178,8 @@ def save_checkpoint(path,                # the checkpoint directory (created if 
     write_atomic(path / 'policy_config.json', json.dumps(asdict(cfg), indent=1))  # (never through a link)
     if optimizer is not None:
         tensors, meta = _flat_optimizer(optimizer)
-        write_atomic(path / 'optimizer.safetensors', save(tensors)); write_atomic(path / 'optimizer.json', json.dumps(meta))
+        write_atomic(path / 'optimizer.safetensors', save(tensors))
+        write_atomic(path / 'optimizer.json', json.dumps(meta))
     write_atomic(path / 'extra.json', json.dumps(extra or {}))
     return checkpoint_files(path)
 
