@@ -71,7 +71,7 @@ def results_settings(out # a directory `evaluate_programs` wrote into (its `task
             raise ValueError(f'{f}: {k}={conf[k]!r}: expected a count')
     return conf
 
-# %% ../nbs/12_baseline.ipynb #491b9036
+# %% ../nbs/12_baseline.ipynb #d26cb181
 def evaluate_programs(programs:list,            # `(first attempt, parent, program text)`, from `corpus_programs`
                       out,                      # the run's directory: results go under `out/tasks/`
                       split:str='evaluation',   # whose tasks to try (`search_tasks`)
@@ -84,8 +84,9 @@ def evaluate_programs(programs:list,            # `(first attempt, parent, progr
                      ) -> dict:
     """Candidates of `programs` (from `corpus_programs`) on every task of `split` (or `tasks`), cached per task under
     `out`."""
+    refuse_links(out)  # (first: nothing is read or written through a link inside)
     conf, old = {'split': split, 'budget': budget, 'programs': len(programs)}, results_settings(out)
-    out = refuse_links(out) / 'tasks'
+    out = Path(out) / 'tasks'
     if old is not None and old != conf:
         raise ValueError(f"{out / 'settings.json'}: these task results were made with {old}, not {conf}; use another "
                          f"--out")

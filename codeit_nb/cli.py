@@ -164,7 +164,13 @@ def _one_seed(args, presets: dict, bench, hide: tuple = (), **kw):
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items() if k not in hide))
 
-# %% ../nbs/90b_cli_main.ipynb #114be1c1
+# %% ../nbs/90b_cli_main.ipynb #03d114f5
+def _seed_paths(seeds: list, paths: dict):
+    "With several `seeds`, each of `paths` (option -> value) given must hold `{seed}`: else one line naming it."
+    for name, v in paths.items():
+        if len(seeds) > 1 and v is not None and '{seed}' not in v:
+            raise CLIError(f'{name} {v}: several seeds need "{{seed}}" in it')
+
 @command('bench eval', 'the headline: CodeIt beside mutation alone at equal programs, on the 400 ARC-AGI-1 evaluation '
                        'tasks (or what --set search= names)',
          arg('--preset', default='cpu', help='micro (tests), cpu (about 1.5 h on 2 cores), gpu, paper'),
@@ -182,8 +188,7 @@ def bench_eval_cmd(args):
     if len(args.seed) == 1:
         args.seed = args.seed[0]
         return _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',), **kw)
-    for name, v in (('--out', args.out), ('--from', args.fork)):
-        if v is not None and '{seed}' not in v: raise CLIError(f'{name} {v}: several seeds need "{{seed}}" in it')
+    _seed_paths(args.seed, {'--out': args.out, '--from': args.fork})
     if args.preset not in EVAL_PRESETS:
         raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(EVAL_PRESETS)})")
     fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
@@ -195,11 +200,12 @@ def bench_eval_cmd(args):
     if args.json: print(json.dumps({'runs': runs, 'summary': summary}))
     else: print('\n'.join([*(f"seed {r['seed']}: {r['run_dir']}" for r in runs), format_eval_summary(summary)]))
 
-# %% ../nbs/90b_cli_main.ipynb #d36f3045
+# %% ../nbs/90b_cli_main.ipynb #7d75a1f2
 def _over_seeds(args, one, summary):
     ("Run `one(seed, out, base)` for each `--seed` (`{seed}` in `--out`/`--base` filled in); print its result, or "
      "every result and `summary(results)`.")
     fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
+    _seed_paths(args.seed, {'--out': args.out, '--base': args.base})  # before any seed runs
     try: runs = [one(s, fill(args.out, s), fill(args.base, s)) for s in args.seed]
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     r = {'runs': runs, 'summary': summary(runs)} if len(runs) > 1 else runs[0]

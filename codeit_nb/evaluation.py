@@ -182,7 +182,7 @@ def _fork(src: Path, out: Path, cfg: LoopConfig):
     for f in sorted(have.iterdir()):
         if f.is_file() and not f.is_symlink(): write_atomic(dst / f.name, f.read_text())
 
-# %% ../nbs/71_evaluation.ipynb #17f0c407
+# %% ../nbs/71_evaluation.ipynb #e31b063f
 def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
                seed: int = 0,          # the seed of both arms
                out=None,               # the benchmark's directory (default runs/eval-PRESET-sSEED); resumed if there
@@ -196,7 +196,8 @@ def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
     if preset not in EVAL_PRESETS: raise ValueError(f"unknown preset {preset!r} (presets: {', '.join(EVAL_PRESETS)})")
     ec = EVAL_PRESETS[preset]
     cfg, out = config_with(replace(ec.loop, seed=seed), overrides or {}), Path(out or f'runs/eval-{preset}-s{seed}')
-    fork, _ = None if fork is None else Path(fork), refuse_links(out)  # (nothing is written through a link inside)
+    fork = None if fork is None else Path(fork)
+    refuse_links(out)  # before any work: nothing is written through a link inside
     t0, c0 = time.perf_counter(), _cpu_now()
     started = (out / 'codeit' / 'run.db').exists()
     if fork is not None and not started: _fork(fork, out / 'codeit', cfg)
