@@ -164,7 +164,7 @@ def _one_seed(args, presets: dict, bench, hide: tuple = (), **kw):
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items() if k not in hide))
 
-# %% ../nbs/90b_cli_main.ipynb #03d114f5
+# %% ../nbs/90b_cli_main.ipynb #7d57b4d3
 def _seed_paths(seeds: list, paths: dict):
     "With several `seeds`, each of `paths` (option -> value) given must hold `{seed}`: else one line naming it."
     for name, v in paths.items():
@@ -180,7 +180,8 @@ def _seed_paths(seeds: list, paths: dict):
                                                         'exists); with several seeds "{seed}" stands for the seed'),
          _SET, arg('--from', dest='fork', default=None, metavar='BENCH_DIR',
                    help="a finished benchmark of the same preset and seed: its seed, pretraining and mutation-only "
-                        "arm are reused, so a lever (--set temperature=1.2) costs only the meta-iterations"),
+                        "arm are reused, so a lever (--set temperature=1.2) costs only the meta-iterations; a "
+                        "pretraining lever (--set solver_epochs=5) pretrains again from its seed"),
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_eval_cmd(args):
     from codeit_nb.evaluation import EVAL_PRESETS, bench_eval, eval_summary, format_eval_summary

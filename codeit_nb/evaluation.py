@@ -142,7 +142,7 @@ def _cpu_now() -> float:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
-# %% ../nbs/71_evaluation.ipynb #988c32d8
+# %% ../nbs/71_evaluation.ipynb #7a497d3d
 def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set, reuse: Path | None = None) -> tuple:
     """`(candidates by task, new mutants)` of the mutation-only arm: the seed mutants' (read from the CodeIt run) and
     up to `n` new ones' (run here, cached; or the first `n` of bench directory `reuse`'s arm, where it ran as many)."""
@@ -173,8 +173,8 @@ def _arm_candidates(arm: Path, search: list) -> list:
         raise ValueError(f'{arm}/tasks: a malformed task result ({e})') from None
 
 def _fork(src: Path, out: Path, cfg: LoopConfig):
-    """Start the CodeIt run in `out` from bench directory `src`'s seed and pretraining (`fork_run`), with its seed
-    mutants' results (regular files only, never through a link)."""
+    """Start the CodeIt run in `out` from bench directory `src`'s seed and pretraining (`fork_run`: its seed alone
+    when `cfg` pretrains otherwise), with its seed mutants' results (regular files only, never through a link)."""
     fork_run(src / 'codeit', out, cfg)
     have, dst = src / 'codeit' / 'mutation' / 'tasks', out / 'mutation' / 'tasks'
     if not have.is_dir() or have.is_symlink(): return  # a run without seed mutants (`mutation_candidates=False`)
@@ -182,14 +182,15 @@ def _fork(src: Path, out: Path, cfg: LoopConfig):
     for f in sorted(have.iterdir()):
         if f.is_file() and not f.is_symlink(): write_atomic(dst / f.name, f.read_text())
 
-# %% ../nbs/71_evaluation.ipynb #e31b063f
+# %% ../nbs/71_evaluation.ipynb #67f3ddcc
 def bench_eval(preset: str = 'cpu',    # an `EVAL_PRESETS` name
                seed: int = 0,          # the seed of both arms
                out=None,               # the benchmark's directory (default runs/eval-PRESET-sSEED); resumed if there
                progress: bool = False, # progress bars
                overrides: dict = None, # loop settings to change, by (dotted) name: `{'temperature': '1.2'}` (a lever)
                fork=None               # a bench directory of the same preset and seed whose seed, pretraining and
-                                       # mutation-only arm are reused (a lever measured without redoing them)
+                                       # mutation-only arm are reused (a lever measured without redoing them; a
+                                       # pretraining lever, e.g. `solver_epochs`, pretrains again from its seed)
               ) -> dict:
     """CodeIt beside mutation alone at equal programs on the searched tasks (ARC-AGI-1's evaluation set unless
     `overrides` sets `search`); figures, curve.csv/png, submissions."""

@@ -15,8 +15,8 @@ from .baseline import searched_line, plot_title
 from .data import refuse_links, write_figure
 
 # %% auto #0
-__all__ = ['FORK_SAME', 'stored_config', 'RunBusyError', 'writer_lock', 'writer_pid', 'plan_run', 'check_runnable', 'corrections',
-           'run_digest', 'fork_run', 'results_table', 'format_results', 'plot_results']
+__all__ = ['FORK_SEED', 'FORK_PRETRAIN', 'FORK_SAME', 'stored_config', 'RunBusyError', 'writer_lock', 'writer_pid', 'plan_run',
+           'check_runnable', 'corrections', 'run_digest', 'fork_run', 'results_table', 'format_results', 'plot_results']
 
 # %% ../nbs/19b_run_dir.ipynb #5bc66da1
 def stored_config(out) -> LoopConfig | None:
@@ -148,24 +148,27 @@ def run_digest(out) -> dict:
                             'FROM iterations ORDER BY iteration'),
             'latents': sorted(st.latents().items())}
 
-# %% ../nbs/19b_run_dir.ipynb #d776d2c2
-FORK_SAME = ('policy', 'train', 'buffer', 'mode', 'search', 'n_search_tasks', 'mutation_samples', 'random_samples',
-             'pretrain_epochs', 'solver_repeats', 'solver_epochs', 'seed', 'baseline', 'mutation_candidates',
-             'no_pretrain', 'one_demo', 'no_mutation')  # the settings that decide a run's seed and pretraining
+# %% ../nbs/19b_run_dir.ipynb #bf121579
+FORK_SEED = ('mode', 'search', 'n_search_tasks', 'mutation_samples', 'random_samples', 'seed', 'baseline',
+             'mutation_candidates', 'no_mutation')  # the settings that decide a run's seed
+FORK_PRETRAIN = ('policy', 'train', 'buffer', 'pretrain_epochs', 'solver_repeats', 'solver_epochs', 'no_pretrain',
+                 'one_demo')  # and those that decide its pretraining (with another, the fork pretrains again)
+FORK_SAME = FORK_SEED + FORK_PRETRAIN  # a fork that keeps the pretraining keeps all of these
 
 def fork_run(src,             # a run directory whose seed and pretraining have committed (before any mid-training)
              dst,             # the new run's directory (holding no run)
-             cfg: LoopConfig  # its configuration: `src`'s but for settings that act after pretraining
+             cfg: LoopConfig  # its configuration: `src`'s but for settings that act after the seed
             ) -> LoopConfig:
-    "Start run `dst` from `src`'s seed and pretraining (copied, not redone); resume it with `Loop(dst, resume=True)`."
+    """Start run `dst` from `src`'s seed and pretraining (copied, not redone), or from its seed alone when `cfg`
+    pretrains otherwise (`FORK_PRETRAIN`); resume it with `Loop(dst, resume=True)`."""
     src, dst = Path(src), Path(dst)
     stored = stored_config(src)
     if stored is None: raise ValueError(f'{src}: no run there to fork')
     cfg.validate()
-    other = [k for k in FORK_SAME if getattr(cfg, k) != getattr(stored, k)]
+    other = [k for k in FORK_SEED if getattr(cfg, k) != getattr(stored, k)]
     if other:
-        raise ValueError(f'{dst}: cannot fork {src} with another {", ".join(other)} '
-                         '(these decide its seed and pretraining)')
+        raise ValueError(f'{dst}: cannot fork {src} with another {", ".join(other)} (these decide its seed)')
+    pretrain_again = any(getattr(cfg, k) != getattr(stored, k) for k in FORK_PRETRAIN)
     if stored_config(dst) is not None: raise FileExistsError(f'{dst}: a run is already there')
     st = RunStore(src / 'run.db', readonly=True)
     try:
@@ -173,7 +176,7 @@ def fork_run(src,             # a run directory whose seed and pretraining have 
             raise ValueError(f'{src}: its seed and pretraining have not committed yet: nothing to fork')
         if st.query("SELECT step FROM steps WHERE iteration=-1 AND step GLOB 'midtrain_*'"):
             raise ValueError(f'{src}: it went on to mid-training; fork a run from before it')
-        ckpt = [p for i, p, _ in st.checkpoints() if i == -1]
+        ckpt = [] if pretrain_again else [p for i, p, _ in st.checkpoints() if i == -1]
         dst.mkdir(parents=True, exist_ok=True)
         copy = sqlite3.connect(dst / 'run.db')
         st.db.backup(copy)
@@ -183,6 +186,7 @@ def fork_run(src,             # a run directory whose seed and pretraining have 
     new = RunStore(dst / 'run.db')
     with new.transaction():
         new.forget_iterations()
+        if pretrain_again: new.undo_step(-1, 'pretrain', 'pretrain')  # (its checkpoint was not copied)
         new.set_meta('config', asdict(cfg))
         new.set_meta('forked_from', {'run': str(src), 'changed': config_diff(stored, cfg)})
     new.close()
