@@ -41,7 +41,7 @@ EVAL_PRESETS = {
     'paper': EvalConfig(replace(LOOP_PRESETS['paper'], mode='eval', n_search_tasks=0, every_task=True, workers=8)),
 }
 
-# %% ../nbs/71_evaluation.ipynb #6a721f96
+# %% ../nbs/71_evaluation.ipynb #016a341d
 def policy_programs(loop: Loop) -> list:
     "Programs executed by each committed meta-iteration of `loop` (distinct programs with `every_task`, else samples)."
     st = loop.store
@@ -61,14 +61,14 @@ def new_mutants(cfg: LoopConfig, # the loop configuration (its seed, mode and mu
                 known: set       # programs not to repeat (the seed's)
                ) -> list:
     """`[(index, parent, program)]`: the first `n` distinct mutants, not in `known`, from mutation seeds after the run's
-    own."""
+    own (rounds of a fixed size: the first `k` are the same whatever `n` is)."""
     seeds, _ = task_sets(cfg)
     solvers, train = seed_solvers_of(search_name(cfg)), seed_tasks(search_name(cfg))
     have = [t for t in seeds if t in solvers]
     out, seen, round_ = [], set(known), 0
     while len(out) < n and have:
         round_ += 1
-        extra = replace(cfg, seed=cfg.seed + 7_000_003 * round_, mutation_samples=max(n - len(out), len(have)) * 2)
+        extra = replace(cfg, seed=cfg.seed + 7_000_003 * round_, mutation_samples=max(cfg.mutation_samples, len(have)))
         for e in mutant_experiences(extra, have, solvers, train):
             parent, prog = e.parent, e.program
             if prog in seen: continue
@@ -142,7 +142,23 @@ def _cpu_now() -> float:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
-# %% ../nbs/71_evaluation.ipynb #7a497d3d
+# %% ../nbs/71_evaluation.ipynb #595afdb0
+_RULE = {'new_mutants': 'rounds of mutation_samples attempts'}  # how an arm's mutants were drawn (`mutants.json`)
+
+def _arm_rule(arm: Path) -> dict | None:
+    "What `arm/mutants.json` says of how its mutants were drawn (None: no file, an arm begun before it was written)."
+    f = arm / 'mutants.json'
+    if not f.exists() and not f.is_symlink(): return None
+    if f.is_symlink() or not f.is_file(): raise ValueError(f'{f}: not a regular file (a link or a directory)')
+    try: return json.loads(f.read_text())
+    except (ValueError, OSError) as e: raise ValueError(f'{f}: not JSON ({e})') from None
+
+def _arm_size(arm: Path) -> int:
+    "New mutants that the mutation-only arm in `arm` ran on every task, drawn by this rule (0: none such there)."
+    have = (results_settings(arm) or {}).get('programs', 0)
+    return have if have and _arm_rule(arm) == _RULE else 0
+
+# %% ../nbs/71_evaluation.ipynb #e29c82dc
 def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set, reuse: Path | None = None) -> tuple:
     """`(candidates by task, new mutants)` of the mutation-only arm: the seed mutants' (read from the CodeIt run) and
     up to `n` new ones' (run here, cached; or the first `n` of bench directory `reuse`'s arm, where it ran as many)."""
@@ -152,19 +168,24 @@ def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set, reuse: Path
         mutation.setdefault(c.task_id, []).append(replace(c, iteration=0))
     reused = _arm_size(reuse) >= n if reuse is not None else False
     out.mkdir(parents=True, exist_ok=True)  # its submission goes there in any case
-    if not reused:
-        extra = new_mutants(cfg, n, seed_programs)
-        evaluate_programs(sorted(extra, key=lambda p: (p[1], p[0])), out, baseline_split(search_name(cfg)), cfg.workers,
-                          progress=loop.progress, tasks=list(loop.tasks), engine=cfg.executor, address=cfg.ray_address)
-        n = len(extra)
+    if not reused: n = _run_arm(loop, out, n, seed_programs)
     for c in _arm_candidates(reuse if reused else out, search):
         if c.iteration < n:
             mutation.setdefault(c.task_id, []).append(replace(c, iteration=len(seed_programs) + c.iteration))
     return mutation, n
 
-def _arm_size(arm: Path) -> int:
-    "New mutants that the mutation-only arm in `arm` ran on every task (0: none there)."
-    return (results_settings(arm) or {}).get('programs', 0)
+def _run_arm(loop: Loop, out: Path, n: int, seed_programs: set) -> int:
+    """Run (or resume) the arm's `n` new mutants on every task into `out`; how many it has. An arm begun by an earlier
+    rule (mutants drawn otherwise) is read back when finished, refused when not: its programs would mix."""
+    if results_settings(out) is not None and _arm_rule(out) != _RULE:
+        if all((out / 'tasks' / f'{t}.json').exists() for t in loop.tasks): return results_settings(out)['programs']
+        raise ValueError(f'{out}: a mutation-only arm begun by an earlier version (its mutants drawn otherwise) and '
+                         'not finished; use another --out')
+    write_atomic(out / 'mutants.json', json.dumps(_RULE))
+    cfg, extra = loop.cfg, new_mutants(loop.cfg, n, seed_programs)
+    evaluate_programs(sorted(extra, key=lambda p: (p[1], p[0])), out, baseline_split(search_name(cfg)), cfg.workers,
+                      progress=loop.progress, tasks=list(loop.tasks), engine=cfg.executor, address=cfg.ray_address)
+    return len(extra)
 
 def _arm_candidates(arm: Path, search: list) -> list:
     "`baseline_candidates` of `arm`, a malformed file one line naming it."
