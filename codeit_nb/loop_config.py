@@ -19,7 +19,7 @@ from fastcore.basics import patch
 __all__ = ['SEARCH_SETS', 'LOOP_PRESETS', 'MICRO', 'ABLATIONS', 'POLICY_TRAIN', 'ENGINE_SETTINGS', 'LoopConfig', 'setting_names',
            'config_with', 'config_from_dict', 'config_diff', 'changed_settings']
 
-# %% ../nbs/19a_loop_config.ipynb #f8911315
+# %% ../nbs/19a_loop_config.ipynb #777d34ab
 @dataclass(frozen=True)
 class LoopConfig:
     "Everything a run depends on (with the seed, it determines the run)."
@@ -48,6 +48,8 @@ class LoopConfig:
     device: str = ''  # '' picks cuda when available
     baseline: str = ''  # a mutation-baseline directory whose candidates join the cumulative score
     mutation_candidates: bool = True  # run the seed mutants on the search tasks: their candidates score
+    search_relabel: int = 0  # per search task, its best seed-mutant candidates relabelled on its demonstrations as
+                             # experiences (test-time data for pretraining and replay; test outputs unread)
     every_task: bool = False  # also run each policy sample on every other search task (hits score and enter the buffer)
     workers: int = 1  # processes that run programs in bulk (the seed mutants, each iteration's samples) on this machine
     executor: str = 'local'  # where programs run in bulk: 'local' (processes here) or 'ray' (a Ray cluster)
@@ -61,7 +63,7 @@ class LoopConfig:
     midtrain_epochs: float = 0.0  # with midtrain=ntp: more passes over the solvers after pretraining (RA3's control)
     ra3: RA3Config = RA3Config()  # RA3 mid-training settings (`ra3.k`, `ra3.rounds`, …), used with midtrain=ra3
 
-# %% ../nbs/19a_loop_config.ipynb #bd1f38c9
+# %% ../nbs/19a_loop_config.ipynb #80586f79
 _BIG = 10**7
 _YES_NO = ('mutation_candidates', 'no_exit', 'no_relabel', 'no_pretrain', 'one_demo', 'no_mutation')
 _RULES = dict(iterations=between(0, 10**6), mode=one_of('eval', 'dev'), n_search_tasks=between(0, 100_000),
@@ -71,7 +73,8 @@ _RULES = dict(iterations=between(0, 10**6), mode=one_of('eval', 'dev'), n_search
               epochs=between(0, 1000, float, open_lo=True), pretrain_epochs=between(0, 1000, float, open_lo=True),
               solver_repeats=between(1, 1000), solver_epochs=between(0, 10000, float), seed=between(0, 2**31 - 1),
               threads=between(1, 256), workers=between(1, 256), executor=one_of('local', 'ray'),
-              midtrain=one_of('ntp', 'ra3'), midtrain_epochs=between(0, 10000, float), **{k: flag for k in _YES_NO})
+              midtrain=one_of('ntp', 'ra3'), midtrain_epochs=between(0, 10000, float), search_relabel=between(0, 10_000),
+              **{k: flag for k in _YES_NO})
 
 SEARCH_SETS = ('arc1/evaluation', 'arc2/evaluation', 'arc2/training', 'dev')  # `search=` names; or a folder
 
@@ -97,6 +100,8 @@ def validate(self: LoopConfig):
     if self.search not in ('', 'dev') and self.mode == 'dev':
         raise ValueError(f'search={self.search}: mode=dev searches the dev-val tasks; '
                          'leave mode at eval (or set search=dev)')
+    if self.search_relabel and not self.mutation_candidates:
+        raise ValueError('search_relabel: relabels the seed mutants\' candidates; needs mutation_candidates=true')
     if not isinstance(self.baseline, str) or self.baseline and not _is_dir(Path(self.baseline) / 'tasks'):
         raise ValueError(f'baseline={self.baseline!r}: expected a mutation-baseline directory '
                          '(one `codeit baseline --out` wrote)')

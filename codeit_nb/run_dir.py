@@ -148,9 +148,9 @@ def run_digest(out) -> dict:
                             'FROM iterations ORDER BY iteration'),
             'latents': sorted(st.latents().items())}
 
-# %% ../nbs/19b_run_dir.ipynb #bf121579
+# %% ../nbs/19b_run_dir.ipynb #d5230182
 FORK_SEED = ('mode', 'search', 'n_search_tasks', 'mutation_samples', 'random_samples', 'seed', 'baseline',
-             'mutation_candidates', 'no_mutation')  # the settings that decide a run's seed
+             'mutation_candidates', 'no_mutation', 'search_relabel')  # the settings that decide a run's seed
 FORK_PRETRAIN = ('policy', 'train', 'buffer', 'pretrain_epochs', 'solver_repeats', 'solver_epochs', 'no_pretrain',
                  'one_demo')  # and those that decide its pretraining (with another, the fork pretrains again)
 FORK_SAME = FORK_SEED + FORK_PRETRAIN  # a fork that keeps the pretraining keeps all of these
