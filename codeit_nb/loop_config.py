@@ -63,7 +63,7 @@ class LoopConfig:
     midtrain_epochs: float = 0.0  # with midtrain=ntp: more passes over the solvers after pretraining (RA3's control)
     ra3: RA3Config = RA3Config()  # RA3 mid-training settings (`ra3.k`, `ra3.rounds`, …), used with midtrain=ra3
 
-# %% ../nbs/19a_loop_config.ipynb #80586f79
+# %% ../nbs/19a_loop_config.ipynb #ab2eb65f
 _BIG = 10**7
 _YES_NO = ('mutation_candidates', 'no_exit', 'no_relabel', 'no_pretrain', 'one_demo', 'no_mutation')
 _RULES = dict(iterations=between(0, 10**6), mode=one_of('eval', 'dev'), n_search_tasks=between(0, 100_000),
@@ -73,8 +73,8 @@ _RULES = dict(iterations=between(0, 10**6), mode=one_of('eval', 'dev'), n_search
               epochs=between(0, 1000, float, open_lo=True), pretrain_epochs=between(0, 1000, float, open_lo=True),
               solver_repeats=between(1, 1000), solver_epochs=between(0, 10000, float), seed=between(0, 2**31 - 1),
               threads=between(1, 256), workers=between(1, 256), executor=one_of('local', 'ray'),
-              midtrain=one_of('ntp', 'ra3'), midtrain_epochs=between(0, 10000, float), search_relabel=between(0, 10_000),
-              **{k: flag for k in _YES_NO})
+              midtrain=one_of('ntp', 'ra3'), midtrain_epochs=between(0, 10000, float),
+              search_relabel=between(0, 10_000), **{k: flag for k in _YES_NO})
 
 SEARCH_SETS = ('arc1/evaluation', 'arc2/evaluation', 'arc2/training', 'dev')  # `search=` names; or a folder
 
