@@ -164,12 +164,23 @@ def _one_seed(args, presets: dict, bench, hide: tuple = (), **kw):
     except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
     print(json.dumps(r) if args.json else '\n'.join(f'{k}: {v}' for k, v in r.items() if k not in hide))
 
-# %% ../nbs/90b_cli_main.ipynb #7d57b4d3
+# %% ../nbs/90b_cli_main.ipynb #39f50cc3
 def _seed_paths(seeds: list, paths: dict):
     "With several `seeds`, each of `paths` (option -> value) given must hold `{seed}`: else one line naming it."
     for name, v in paths.items():
         if len(seeds) > 1 and v is not None and '{seed}' not in v:
             raise CLIError(f'{name} {v}: several seeds need "{{seed}}" in it')
+
+def _over_seeds(args, one, summary, paths: dict, text=None):
+    ("Run `one(seed, *paths)` for each `--seed` (`{seed}` in each of `paths`, option -> value, filled in); print its "
+     "result, or every result and `summary(results)`: as JSON (`--json`), else as `text(result)` (default: JSON).")
+    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
+    _seed_paths(args.seed, paths)  # before any seed runs
+    try:
+        runs = [one(s, *(fill(p, s) for p in paths.values())) for s in args.seed]
+        r = {'runs': runs, 'summary': summary(runs)} if len(runs) > 1 else runs[0]
+    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
+    print(json.dumps(r) if args.json else text(r) if text else json.dumps(r, indent=1))
 
 @command('bench eval', 'the headline: CodeIt beside mutation alone at equal programs, on the 400 ARC-AGI-1 evaluation '
                        'tasks (or what --set search= names)',
@@ -185,33 +196,16 @@ def _seed_paths(seeds: list, paths: dict):
          arg('--json', action='store_true', help='print one JSON object'))
 def bench_eval_cmd(args):
     from codeit_nb.evaluation import EVAL_PRESETS, bench_eval, eval_summary, format_eval_summary
-    kw = dict(overrides=_overrides(args.set), fork=args.fork)
-    if len(args.seed) == 1:
-        args.seed = args.seed[0]
-        return _one_seed(args, EVAL_PRESETS, bench_eval, hide=('curve',), **kw)
-    _seed_paths(args.seed, {'--out': args.out, '--from': args.fork})
     if args.preset not in EVAL_PRESETS:
         raise CLIError(f"unknown preset {args.preset!r} (presets: {', '.join(EVAL_PRESETS)})")
-    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
-    try:
-        runs = [bench_eval(args.preset, s, fill(args.out, s), not args.json, kw['overrides'], fill(args.fork, s))
-                for s in args.seed]
-        summary = eval_summary(runs)
-    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
-    if args.json: print(json.dumps({'runs': runs, 'summary': summary}))
-    else: print('\n'.join([*(f"seed {r['seed']}: {r['run_dir']}" for r in runs), format_eval_summary(summary)]))
+    overrides = _overrides(args.set)
+    one = lambda seed, out, fork: bench_eval(args.preset, seed, out, not args.json, overrides, fork)
+    def text(r):  # a line a figure (one seed), or each seed's directory and the summary over seeds
+        if 'summary' not in r: return '\n'.join(f'{k}: {v}' for k, v in r.items() if k != 'curve')
+        return '\n'.join([*(f"seed {x['seed']}: {x['run_dir']}" for x in r['runs']), format_eval_summary(r['summary'])])
+    _over_seeds(args, one, eval_summary, {'--out': args.out, '--from': args.fork}, text)
 
-# %% ../nbs/90b_cli_main.ipynb #7d75a1f2
-def _over_seeds(args, one, summary):
-    ("Run `one(seed, out, base)` for each `--seed` (`{seed}` in `--out`/`--base` filled in); print its result, or "
-     "every result and `summary(results)`.")
-    fill = lambda p, seed: None if p is None else p.replace('{seed}', str(seed))
-    _seed_paths(args.seed, {'--out': args.out, '--base': args.base})  # before any seed runs
-    try: runs = [one(s, fill(args.out, s), fill(args.base, s)) for s in args.seed]
-    except (FileExistsError, ValueError) as e: raise CLIError(str(e)) from None
-    r = {'runs': runs, 'summary': summary(runs)} if len(runs) > 1 else runs[0]
-    print(json.dumps(r) if args.json else json.dumps(r, indent=1))
-
+# %% ../nbs/90b_cli_main.ipynb #1c009521
 @command('bench ra3', 'the RA3 experiment: RA3 mid-training against NTP at equal compute and random latents, forked '
                       'from one pretrained policy per seed',
          arg('--preset', default='cpu', help='micro (tests), cpu (under an hour a seed on 2 cores), gpu'),
@@ -229,7 +223,7 @@ def bench_ra3_cmd(args):
                                                       f"{', '.join(RA3_PRESETS)})")
     if any(c < 0 for c in args.c): raise CLIError('--c: switch penalties must be 0 or more')
     one = lambda seed, out, base: bench_ra3(args.preset, seed, out, base, args.c, progress=not args.json)
-    _over_seeds(args, one, ra3_summary)
+    _over_seeds(args, one, ra3_summary, {'--out': args.out, '--base': args.base})
 
 @command('bench priority', 'replay priorities compared (accuracy, distance, length, uniform), each arm forked from '
                            'one pretrained policy per seed',
@@ -251,7 +245,7 @@ def bench_priority_cmd(args):
     if 'accuracy' not in arms and len(args.seed) > 1: raise CLIError('--arms: the summary over seeds compares with '
                                                                      'the accuracy arm; include it')
     one = lambda seed, out, base: bench_priority(args.preset, seed, out, base, arms, progress=not args.json)
-    _over_seeds(args, one, priority_summary)
+    _over_seeds(args, one, priority_summary, {'--out': args.out, '--base': args.base})
 
 # %% ../nbs/90b_cli_main.ipynb #0fe8be6c
 @command('bench dashboard', "the dashboard on a large synthetic run: first page in-process and served, "
