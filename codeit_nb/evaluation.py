@@ -158,7 +158,7 @@ def _arm_size(arm: Path) -> int:
     have = (results_settings(arm) or {}).get('programs', 0)
     return have if have and _arm_rule(arm) == _RULE else 0
 
-# %% ../nbs/71_evaluation.ipynb #e29c82dc
+# %% ../nbs/71_evaluation.ipynb #9fe488eb
 def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set, reuse: Path | None = None) -> tuple:
     """`(candidates by task, new mutants)` of the mutation-only arm: the seed mutants' (read from the CodeIt run) and
     up to `n` new ones' (run here, cached; or the first `n` of bench directory `reuse`'s arm, where it ran as many)."""
@@ -177,8 +177,9 @@ def _mutation_arm(loop: Loop, out: Path, n: int, seed_programs: set, reuse: Path
 def _run_arm(loop: Loop, out: Path, n: int, seed_programs: set) -> int:
     """Run (or resume) the arm's `n` new mutants on every task into `out`; how many it has. An arm begun by an earlier
     rule (mutants drawn otherwise) is read back when finished, refused when not: its programs would mix."""
-    if results_settings(out) is not None and _arm_rule(out) != _RULE:
-        if all((out / 'tasks' / f'{t}.json').exists() for t in loop.tasks): return results_settings(out)['programs']
+    have = results_settings(out)
+    if have is not None and _arm_rule(out) != _RULE:
+        if all((out / 'tasks' / f'{t}.json').exists() for t in loop.tasks): return have['programs']
         raise ValueError(f'{out}: a mutation-only arm begun by an earlier version (its mutants drawn otherwise) and '
                          'not finished; use another --out')
     write_atomic(out / 'mutants.json', json.dumps(_RULE))
